@@ -1,0 +1,102 @@
+"""Wall-clock time inside the simulation: day, night, weekend and shift changes.
+
+The scenario starts at a real date and time; simulated minutes map onto that clock in the
+start's time zone. This module answers two questions, for the engine and for analysis alike:
+which period (day, night, weekend) a simulated minute falls in, and how many duty staff an
+organisation has at every moment of the horizon.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .models import Calendar, Organisation, Scenario
+
+WEEKDAY_INDEX = {d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
+
+
+def period_at(scenario: Scenario, t: float) -> str:
+    """``"day"``, ``"night"`` or ``"weekend"`` at ``t`` minutes after the start."""
+    return _period(scenario.calendar, scenario.start + timedelta(minutes=t))
+
+
+def _period(cal: Calendar, when) -> str:
+    weekend = {WEEKDAY_INDEX[d] for d in cal.weekend}
+    if when.weekday() in weekend or when.date() in cal.holidays:
+        return "weekend"
+    minute = when.hour * 60 + when.minute + when.second / 60
+    return "day" if cal.day[0] <= minute < cal.day[1] else "night"
+
+
+def _day_boundaries(cal: Calendar) -> list[float]:
+    return sorted({0.0, cal.day[0], cal.day[1], *cal.shift_changes})
+
+
+def period_changes(scenario: Scenario) -> list[tuple[float, str]]:
+    """``(t, period)`` at 0 and at every change of period before the horizon."""
+    return _period_changes(scenario.calendar, scenario.start, scenario.horizon)
+
+
+def _period_changes(cal: Calendar, start, horizon: float) -> list[tuple[float, str]]:
+    out = [(0.0, _period(cal, start))]
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    offset = (start - midnight).total_seconds() / 60
+    day = 0
+    while True:
+        for b in (0.0, cal.day[0], cal.day[1]):
+            t = day * 1440 + b - offset
+            if t <= 0:
+                continue
+            if t >= horizon:
+                return out
+            p = _period(cal, start + timedelta(minutes=t))
+            if p != out[-1][1]:
+                out.append((t, p))
+        day += 1
+
+
+def staff_schedule(scenario: Scenario, org: Organisation) -> list[tuple[float, int]]:
+    """``(t, staff on duty)`` at 0 and at every change before the horizon.
+
+    Staff follow the period; during a handover after each shift change nobody is free for
+    accident work (the scenario's ``calendar.handover``), then the new period's staff take over.
+    """
+    cal = scenario.calendar
+    changes = period_changes(scenario)
+    level = {p: org.staff[p] for p in ("day", "night", "weekend")}
+    events: list[tuple[float, int]] = [(t, level[p]) for t, p in changes]
+    if cal.shift_changes and cal.handover > 0:
+        start = scenario.start
+        midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        offset = (start - midnight).total_seconds() / 60
+        day = 0
+        while day * 1440 - offset < scenario.horizon:
+            for sc in cal.shift_changes:
+                t0 = day * 1440 + sc - offset
+                t1 = t0 + cal.handover
+                if t1 <= 0 or t0 >= scenario.horizon:
+                    continue
+                events.append((max(t0, 0.0), -1))  # -1 marks "handover begins"
+                events.append((t1, -2))  # -2 marks "handover ends"
+            day += 1
+    return _resolve(events, changes, level)
+
+
+def _resolve(events, changes, level) -> list[tuple[float, int]]:
+    """Merge period levels and handover windows into one step function."""
+    events.sort(key=lambda e: (e[0], e[1] < 0))
+    out: list[tuple[float, int]] = []
+    current, handovers = 0, 0
+    for t, value in events:
+        if value == -1:
+            handovers += 1
+        elif value == -2:
+            handovers -= 1
+        else:
+            current = value
+        staff = 0 if handovers > 0 else current
+        if out and out[-1][0] == t:
+            out[-1] = (t, staff)
+        elif not out or out[-1][1] != staff:
+            out.append((t, staff))
+    return out

@@ -1,0 +1,402 @@
+"""The scenario: plain, validated, frozen data describing one accident and one response system.
+
+A ``Scenario`` knows nothing of SimPy. It is what a scenario file says, checked field by field
+(types, ranges, distribution parameters); cross-references between names are checked by
+``references.py`` and the shape of the command graph by ``nukesim.graph``. Every change to a
+scenario — a ``--set`` override, a sweep point — makes a new, re-validated ``Scenario``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from .distributions import Distribution, Fixed
+from .durations import Duration
+
+CLASS_CHANGE = "class_change"
+"""Message kind the accident sends to the plant's own handlers when its class changes."""
+MOBILISE = "mobilise"
+"""Order kind that starts the team's call-out; only organisations with authority may send it."""
+DEPLOY = "deploy"
+"""Order kind that releases the team to the site; only organisations with authority may send it."""
+ORDER_KINDS = (MOBILISE, DEPLOY)
+
+CHINA_CLASSES = ["emergency_standby", "plant_emergency", "site_area_emergency", "offsite_emergency"]
+PERIODS = ("day", "night", "weekend")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STATISTICS = ("mean", "p50", "p90", "p95", "max", "share")
+
+
+class Model(BaseModel):
+    """Base of every scenario model: immutable, and unknown fields are errors, not ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+# --- small value types -------------------------------------------------------------------------
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _time_of_day(value: object) -> float:
+    """Minutes after midnight from ``"HH:MM"``; YAML reads unquoted 20:00 as 1200, which we keep."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        minutes = float(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d{1,2}:\d{2}\s*", value):
+        hours, mins = (int(p) for p in value.strip().split(":"))
+        if hours > 23 or mins > 59:
+            raise ValueError(f"{value!r} is not a time of day")
+        minutes = hours * 60.0 + mins
+    else:
+        raise ValueError(f"expected a time of day such as '08:00', got {value!r}")
+    if not 0 <= minutes < 1440:
+        raise ValueError(f"expected a time of day such as '08:00', got {value!r}")
+    return minutes
+
+
+TimeOfDay = Annotated[float, BeforeValidator(_time_of_day)]
+
+
+def _day_hours(value: object) -> tuple[float, float]:
+    if isinstance(value, str) and "-" in value:
+        start, end = value.split("-", 1)
+        return (_time_of_day(start), _time_of_day(end))
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return (_time_of_day(value[0]), _time_of_day(value[1]))
+    raise ValueError(f"expected working hours such as '08:00-18:00', got {value!r}")
+
+
+T = TypeVar("T")
+
+
+class ByPeriod(Model, Generic[T]):
+    """A value that depends on the calendar period: ``day``, ``night`` or ``weekend``.
+
+    Write a single value for all periods, or a mapping; ``night`` defaults to ``day`` and
+    ``weekend`` to ``night``.
+    """
+
+    day: T
+    night: T
+    weekend: T
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return {"day": data, "night": data, "weekend": data}
+        data = dict(data)
+        if "day" in data:
+            data.setdefault("night", data["day"])
+        if "night" in data:
+            data.setdefault("weekend", data["night"])
+        return data
+
+    def __getitem__(self, period: str) -> T:
+        return getattr(self, period)
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+class Calendar(Model):
+    """When it is day, night or weekend, and when shifts hand over, in the start's time zone."""
+
+    day: Annotated[tuple[float, float], BeforeValidator(_day_hours)] = (480.0, 1080.0)
+    """Weekday working hours, e.g. ``"08:00-18:00"``; the rest of a weekday is night."""
+    weekend: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["sat", "sun"]
+    holidays: list[date] = []
+    """Dates treated as weekend (public holidays)."""
+    shift_changes: list[TimeOfDay] = []
+    """Times of day at which duty staff hand over."""
+    handover: Duration = 0.0
+    """How long a handover keeps the duty staff from accident work."""
+
+    @model_validator(mode="after")
+    def _sane(self) -> Calendar:
+        if self.day[0] >= self.day[1]:
+            raise ValueError("working hours must start before they end, e.g. '08:00-18:00'")
+        if self.handover >= 720:
+            raise ValueError("handover must be shorter than 12h")
+        return self
+
+
+class ClassChange(Model):
+    at: Duration
+    class_: str = Field(alias="class")
+
+
+class Accident(Model):
+    """Where the accident happens and how its emergency class changes over time."""
+
+    site: str
+    """The organisation at the plant that receives each class change first."""
+    timeline: list[ClassChange] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sorted(self) -> Accident:
+        times = [c.at for c in self.timeline]
+        if times != sorted(times):
+            raise ValueError("accident.timeline must be in time order")
+        return self
+
+
+# --- communication ------------------------------------------------------------------------------
+
+
+class Channel(Model):
+    """A means of sending a message: its delay, how often it fails and how failure is handled."""
+
+    label: str | None = None
+    delay: Distribution = Fixed(value=0.0)
+    fails: Probability = 0.0
+    """Probability that one transmission fails."""
+    detect: Duration = 0.0
+    """Time until the sender notices a failed transmission."""
+    retries: int = Field(default=0, ge=0)
+    """Extra attempts on this channel before moving to the link's next fallback."""
+
+
+class Link(Model):
+    """A directed communication link between two organisations."""
+
+    from_: str = Field(alias="from")
+    to: str
+    channel: str
+    fallbacks: list[str] = []
+
+
+class Send(Model):
+    to: str
+    kind: str
+
+
+class WaitFor(Model):
+    """Hold the handler until ``count`` distinct organisations of ``from`` have sent this kind."""
+
+    count: int = Field(ge=1)
+    from_: list[str] = Field(alias="from", min_length=1)
+
+    @model_validator(mode="after")
+    def _possible(self) -> WaitFor:
+        if self.count > len(set(self.from_)):
+            senders = len(set(self.from_))
+            raise ValueError(f"count {self.count} is more than the {senders} senders listed")
+        return self
+
+
+class Approval(Model):
+    """Hold the handler until a message of ``kind`` has arrived from the organisation ``from``."""
+
+    from_: str = Field(alias="from")
+    kind: str = "approval"
+
+
+class Handler(Model):
+    """What an organisation does with one kind of message."""
+
+    on: str
+    """The message kind handled."""
+    time: Distribution = Fixed(value=0.0)
+    """Staff time needed to handle the message."""
+    class_at_least: str | None = None
+    """Only act on messages about this class or a higher one."""
+    wait_for: WaitFor | None = None
+    approval: Approval | None = None
+    send: list[Send] = []
+
+
+class Background(Model):
+    """Routine work that arrives at random and competes for the same duty staff."""
+
+    interarrival: Distribution
+    duration: Distribution
+
+
+class Organisation(Model):
+    label: str | None = None
+    staff: ByPeriod[Annotated[int, Field(ge=0)]] = ByPeriod[int](day=1, night=1, weekend=1)
+    background: Background | None = None
+    handlers: list[Handler] = []
+
+    @model_validator(mode="after")
+    def _someone(self) -> Organisation:
+        if max(self.staff.day, self.staff.night, self.staff.weekend) == 0:
+            raise ValueError("an organisation needs duty staff in at least one period")
+        return self
+
+
+class Authority(Model):
+    """Who may order the national team mobilised and deployed (unified command)."""
+
+    mobilise: list[str] = Field(min_length=1)
+    deploy: list[str] = Field(min_length=1)
+
+
+# --- the team -----------------------------------------------------------------------------------
+
+
+class CallOut(Model):
+    """How the duty officer reaches the members: one page to all, or a call tree."""
+
+    method: Literal["page", "tree"] = "page"
+    delay: Duration = 0.0
+    """Time to prepare and send the page, or before the first call."""
+    fanout: int = Field(default=5, ge=1)
+    """Tree only: how many members each caller calls."""
+    per_call: Distribution = Fixed(value=1.0)
+    """Tree only: time one call takes, reached or not."""
+
+
+class Unit(Model):
+    label: str | None = None
+    size: int = Field(ge=1)
+    ready_at: float = Field(default=1.0, gt=0.0, le=1.0)
+    """Share of the unit that must have assembled for it to be ready."""
+
+
+class MemberGroup(Model):
+    """Members who respond alike: on base, living nearby, far away…"""
+
+    share: float = Field(gt=0.0, le=1.0)
+    reachable: ByPeriod[Probability] = ByPeriod[float](day=1.0, night=1.0, weekend=1.0)
+    acknowledge: Distribution = Fixed(value=0.0)
+    travel: Distribution = Fixed(value=0.0)
+    slowdown: ByPeriod[Annotated[float, Field(gt=0.0)]] = ByPeriod[float](day=1.0, night=1.0, weekend=1.0)
+    """Factor on acknowledgement and travel times by period (night turnout is slower)."""
+
+
+class Vehicles(Model):
+    count: int = Field(default=0, ge=0)
+    load: Distribution = Fixed(value=0.0)
+    """Time to load one vehicle."""
+    loaders: int = Field(default=1, ge=1)
+    """Vehicles that can be loaded at once (loading crews or bays)."""
+
+
+class Deploy(Model):
+    """When the team leaves: the listed units ready, vehicles loaded and, if required, the order."""
+
+    order: bool = True
+    """Wait for a ``deploy`` order acted on by the team's organisation."""
+    units: list[str] | Literal["all"] = "all"
+
+
+class Team(Model):
+    organisation: str
+    """The organisation whose duty officer starts the call-out on a ``mobilise`` order."""
+    callout: CallOut = CallOut()
+    units: dict[str, Unit] = Field(min_length=1)
+    members: dict[str, MemberGroup] = Field(min_length=1)
+    vehicles: Vehicles = Vehicles()
+    deploy: Deploy = Deploy()
+    transit: Distribution = Fixed(value=0.0)
+
+    @model_validator(mode="after")
+    def _shares(self) -> Team:
+        total = sum(g.share for g in self.members.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"member group shares must add up to 1, they add up to {total:g}")
+        return self
+
+    @property
+    def size(self) -> int:
+        return sum(u.size for u in self.units.values())
+
+
+# --- outcomes -----------------------------------------------------------------------------------
+
+
+class Objective(Model):
+    """A target on a metric: ``p90`` of ``team_mobilized`` within ``12h``; or a share of runs."""
+
+    name: str
+    metric: str
+    statistic: Literal["mean", "p50", "p90", "p95", "max", "share"]
+    target: float
+    """A duration for time statistics (met when at most the target); a fraction for ``share``."""
+    within: Duration | None = None
+    """``share`` only: count a run as done if the metric happened within this time."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _target_units(cls, data: object) -> object:
+        if not isinstance(data, dict) or "target" not in data:
+            return data
+        data = dict(data)
+        target = data["target"]
+        if data.get("statistic") == "share":
+            if isinstance(target, str) and target.strip().endswith("%"):
+                data["target"] = float(target.strip()[:-1]) / 100
+        else:
+            from .durations import parse_duration
+
+            data["target"] = parse_duration(target)
+        return data
+
+    @model_validator(mode="after")
+    def _share_range(self) -> Objective:
+        if self.statistic == "share" and not 0 <= self.target <= 1:
+            raise ValueError("a share target is a fraction between 0 and 1 (or a percentage)")
+        if self.within is not None and self.statistic != "share":
+            raise ValueError("'within' applies only to the 'share' statistic")
+        return self
+
+
+class Outage(Model):
+    """An organisation or channel unavailable for a period (the API injects use, in a file)."""
+
+    target: str
+    start: Duration
+    end: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Outage:
+        if self.end <= self.start:
+            raise ValueError("an outage must end after it starts")
+        return self
+
+
+class Scenario(Model):
+    """One accident, one response system, one horizon."""
+
+    name: str
+    description: str = ""
+    start: AwareDatetime
+    """Wall-clock time of the initiating event, with its time zone (t = 0)."""
+    horizon: Duration
+    """Simulated time after which anything not done counts as missing."""
+    classes: list[str] = Field(default_factory=lambda: list(CHINA_CLASSES), min_length=1)
+    """Emergency classes from least to most severe."""
+    calendar: Calendar = Calendar()
+    accident: Accident
+    channels: dict[str, Channel] = Field(min_length=1)
+    organisations: dict[str, Organisation] = Field(min_length=1)
+    links: list[Link] = []
+    authority: Authority
+    team: Team
+    objectives: list[Objective] = []
+    outages: list[Outage] = []
+
+    @model_validator(mode="after")
+    def _horizon(self) -> Scenario:
+        if self.horizon <= 0:
+            raise ValueError("horizon must be positive")
+        if len(set(self.classes)) != len(self.classes):
+            raise ValueError("classes must be distinct")
+        return self
+
+    def class_rank(self, name: str) -> int:
+        """Position of a class in the severity order (0 = least severe)."""
+        return self.classes.index(name)

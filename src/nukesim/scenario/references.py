@@ -1,0 +1,109 @@
+"""Checks that every name a scenario uses refers to something the scenario defines.
+
+Schema validation checks each field alone; here we check the names that tie fields together —
+organisations, channels, classes, units, message kinds, metrics — and suggest the closest
+defined name for a misspelt one. The command graph's own checks (reachability, authority) live
+in ``nukesim.graph``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .models import CLASS_CHANGE, ORDER_KINDS, Scenario
+from .problems import Problem, unknown
+
+FIXED_METRICS = ("callout_started", "team_mobilized", "team_departed", "team_on_site")
+PER_ORG_METRICS = ("notified", "wait", "utilization")
+
+
+def metric_names(scenario: Scenario) -> list[str]:
+    """Every metric name this scenario can produce (DESIGN.md §5)."""
+    names = list(FIXED_METRICS)
+    for prefix in PER_ORG_METRICS:
+        names += [f"{prefix}:{org}" for org in scenario.organisations]
+    names += [f"unit_ready:{unit}" for unit in scenario.team.units]
+    return names
+
+
+def message_kinds(scenario: Scenario) -> set[str]:
+    kinds = {CLASS_CHANGE, *ORDER_KINDS}
+    for org in scenario.organisations.values():
+        for h in org.handlers:
+            kinds.add(h.on)
+            kinds.update(s.kind for s in h.send)
+    return kinds
+
+
+def check_references(s: Scenario) -> Iterator[Problem]:
+    orgs, channels, classes = list(s.organisations), list(s.channels), s.classes
+
+    def org(path: tuple, name: str) -> Iterator[Problem]:
+        if name not in s.organisations:
+            yield Problem(path, unknown("organisation", name, orgs))
+
+    def cls(path: tuple, name: str | None) -> Iterator[Problem]:
+        if name is not None and name not in classes:
+            yield Problem(path, unknown("class", name, classes))
+
+    yield from org(("accident", "site"), s.accident.site)
+    for i, change in enumerate(s.accident.timeline):
+        yield from cls(("accident", "timeline", i, "class"), change.class_)
+
+    for i, link in enumerate(s.links):
+        yield from org(("links", i, "from"), link.from_)
+        yield from org(("links", i, "to"), link.to)
+        for j, ch in enumerate([link.channel, *link.fallbacks]):
+            where = ("links", i, "channel") if j == 0 else ("links", i, "fallbacks", j - 1)
+            if ch not in s.channels:
+                yield Problem(where, unknown("channel", ch, channels))
+        if link.from_ == link.to:
+            yield Problem(("links", i, "to"), "a link cannot go from an organisation to itself")
+    seen: dict[tuple[str, str], int] = {}
+    for i, link in enumerate(s.links):
+        key = (link.from_, link.to)
+        if key in seen:
+            yield Problem(("links", i), f"duplicate link {link.from_} -> {link.to} "
+                          f"(also links.{seen[key]}); list fallbacks on one link instead")
+        seen[key] = i
+
+    kinds = sorted(message_kinds(s))
+    for name, o in s.organisations.items():
+        for i, h in enumerate(o.handlers):
+            base = ("organisations", name, "handlers", i)
+            yield from cls((*base, "class_at_least"), h.class_at_least)
+            for j, send in enumerate(h.send):
+                yield from org((*base, "send", j, "to"), send.to)
+                if send.kind == CLASS_CHANGE:
+                    yield Problem((*base, "send", j, "kind"),
+                                  f"'{CLASS_CHANGE}' is sent only by the accident itself")
+            if h.wait_for is not None:
+                for j, sender in enumerate(h.wait_for.from_):
+                    yield from org((*base, "wait_for", "from", j), sender)
+            if h.approval is not None:
+                yield from org((*base, "approval", "from"), h.approval.from_)
+                if h.approval.kind not in kinds:
+                    yield Problem((*base, "approval", "kind"),
+                                  unknown("message kind", h.approval.kind, kinds))
+
+    for order in ("mobilise", "deploy"):
+        for i, name in enumerate(getattr(s.authority, order)):
+            yield from org(("authority", order, i), name)
+
+    yield from org(("team", "organisation"), s.team.organisation)
+    if s.team.deploy.units != "all":
+        for i, unit in enumerate(s.team.deploy.units):
+            if unit not in s.team.units:
+                yield Problem(("team", "deploy", "units", i),
+                              unknown("unit", unit, s.team.units))
+
+    metrics = metric_names(s)
+    for i, obj in enumerate(s.objectives):
+        if obj.metric not in metrics:
+            yield Problem(("objectives", i, "metric"), unknown("metric", obj.metric, metrics))
+    for i, outage in enumerate(s.outages):
+        if outage.target not in s.organisations and outage.target not in s.channels:
+            yield Problem(("outages", i, "target"),
+                          unknown("organisation or channel", outage.target, orgs + channels))
+        if outage.start >= s.horizon:
+            yield Problem(("outages", i, "start"), "the outage starts after the horizon")

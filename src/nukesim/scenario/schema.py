@@ -1,0 +1,141 @@
+"""From pydantic's validation errors to problems a planner can act on.
+
+Pydantic reports where a value failed as a ``loc`` tuple that may include internal steps (the
+tag of a distribution, a union branch). We walk the user's own data along that tuple to keep
+only the steps that exist in their file, and we rewrite the messages that matter most — an
+unknown field, an unknown distribution — with a suggestion of what was meant.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .distributions import DISTRIBUTION_NAMES
+from .problems import Path, Problem, did_you_mean
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: Any) -> tuple[M | None, list[Problem]]:
+    """The validated model, or ``None`` and every problem pydantic found."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, [_problem(model, data, err) for err in _deduplicated(exc.errors())]
+
+
+def _deduplicated(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen, out = set(), []
+    for err in errors:
+        key = (tuple(err["loc"]), err["msg"])
+        if key not in seen:
+            seen.add(key)
+            out.append(err)
+    return out
+
+
+def user_path(data: Any, loc: tuple[Any, ...]) -> Path:
+    """The part of ``loc`` that names places in the user's data (drops union and tag steps)."""
+    path: list[Any] = []
+    here = data
+    for step in loc:
+        in_dict = isinstance(here, dict) and step in here
+        in_list = isinstance(here, list) and isinstance(step, int) and 0 <= step < len(here)
+        if in_dict or in_list:
+            path.append(step)
+            here = here[step]
+        elif isinstance(step, str) and isinstance(here, dict) and step not in here and \
+                step == loc[-1]:
+            path.append(step)  # a missing or extra field: name it
+        # otherwise an internal step (union branch, discriminator tag): skip it
+    return tuple(path)
+
+
+def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
+    loc = tuple(err["loc"])
+    path = user_path(data, loc)
+    kind = err["type"]
+    msg = err["msg"]
+    if kind == "extra_forbidden":
+        field = loc[-1]
+        allowed = fields_at(model, loc[:-1])
+        msg = f"unknown field '{field}'{did_you_mean(field, allowed)}"
+        if allowed and not did_you_mean(field, allowed):
+            msg += "; allowed: " + ", ".join(sorted(allowed))
+    elif kind == "missing":
+        msg = f"missing required field '{loc[-1]}'"
+    elif kind == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag", "")
+        msg = f"unknown distribution '{tag}'{did_you_mean(tag, DISTRIBUTION_NAMES)}; " \
+              f"known: {', '.join(DISTRIBUTION_NAMES)}"
+    elif kind == "union_tag_not_found":
+        msg = "a distribution needs 'dist' (one of " + ", ".join(DISTRIBUTION_NAMES) + \
+              ") or a plain duration such as '10m'"
+    elif kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+    elif kind == "assertion_error":
+        msg = msg.removeprefix("Assertion failed, ")
+    got = err.get("input")
+    if kind not in ("extra_forbidden", "missing", "value_error") and _short(got):
+        msg += f" (got {got!r})"
+    return Problem(path, msg)
+
+
+def _short(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) and len(repr(value)) <= 40
+
+
+def fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names (as written in files) accepted at ``loc`` inside ``model``, best effort."""
+    candidates: list[Any] = [model]
+    for step in loc:
+        nxt: list[Any] = []
+        for tp in candidates:
+            nxt.extend(_step(tp, step))
+        candidates = nxt
+    names: set[str] = set()
+    for tp in candidates:
+        for m in _models_in(tp):
+            names.update(f.alias or n for n, f in m.model_fields.items())
+    return sorted(names)
+
+
+def _models_in(tp: Any) -> list[type[BaseModel]]:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _models_in(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(tp) for m in _models_in(a)]
+    return []
+
+
+def _step(tp: Any, step: Any) -> list[Any]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _step(typing.get_args(tp)[0], step)
+    if origin in (typing.Union, types.UnionType):
+        out = []
+        for a in typing.get_args(tp):
+            out.extend(_step(a, step))
+        # a union step may itself be the tag name of a branch
+        for m in _models_in(tp):
+            tag = m.model_fields.get("dist")
+            if tag is not None and step in typing.get_args(tag.annotation):
+                out.append(m)
+        return out
+    if origin in (list, tuple) and isinstance(step, int):
+        return [typing.get_args(tp)[0]]
+    if origin is dict:
+        return [typing.get_args(tp)[1]]
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        for name, f in tp.model_fields.items():
+            if step in (name, f.alias):
+                return [f.annotation]
+        return []
+    return []
