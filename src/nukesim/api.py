@@ -1,0 +1,56 @@
+"""The Python API for notebooks and scripts: load, simulate, replicate.
+
+The same functions the command line uses, with nothing printed::
+
+    import nukesim
+    scenario = nukesim.load("scenarios/china_national_team.yaml")
+    one = nukesim.simulate(scenario, seed=7)           # events and metrics of one replication
+    many = nukesim.replicate(scenario, n=500, seed=7)  # .summary(), .to_pandas()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .events import EventLog
+from .graph import check_graph
+from .metrics import compute_metrics
+from .runner import Replications, replicate
+from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario
+from .sim import simulate as _simulate
+
+
+def load(path: str | Path, overrides: Mapping[str, Any] | Iterable[str] = ()) -> Scenario:
+    """A scenario that passed every check (schema, names, command graph), with overrides applied.
+
+    Raises ``ScenarioError`` listing every problem as ``FILE:LINE:COL: field.path: message``.
+    """
+    scenario, source = load_scenario(path)
+    problems = check_graph(scenario)
+    if problems:
+        raise ScenarioError(source.located(problems))
+    if overrides:
+        scenario = apply_overrides(scenario, overrides)
+        problems = check_graph(scenario)
+        if problems:
+            raise ScenarioError(source.located(problems))
+    return scenario
+
+
+@dataclass(frozen=True)
+class Run:
+    """One replication: its event log and the metrics computed from it (NaN = missing)."""
+
+    events: EventLog
+    metrics: dict[str, float]
+
+
+def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
+    log = _simulate(scenario, seed, replication)
+    return Run(log, compute_metrics(log, scenario))
+
+
+__all__ = ["Replications", "Run", "Scenario", "ScenarioError", "load", "replicate", "simulate"]

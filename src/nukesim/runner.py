@@ -1,0 +1,135 @@
+"""Replications: many independent runs of one scenario, in one process or many.
+
+Replication ``r`` of seed ``s`` is a pure function of ``(scenario, s, r)``; the engine derives
+every random stream from that pair, so the numbers do not depend on how replications are spread
+over workers. Only the metric rows are kept (memory stays flat as replications grow); whole
+event logs are kept for the replications the caller asks for.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .events import EventLog
+from .metrics import compute_metrics
+from .scenario import Scenario, metric_names
+from .sim import simulate
+from .stats import MetricSummary, ObjectiveResult, evaluate_objective, summarise
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What ``nukesim run`` reports: every metric summarised and every objective evaluated."""
+
+    scenario: str
+    seed: int
+    replications: int
+    metrics: dict[str, MetricSummary]
+    objectives: list[ObjectiveResult]
+
+    def to_json(self) -> dict:
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replications": self.replications,
+            "metrics": {name: m.to_json() for name, m in self.metrics.items()},
+            "objectives": [o.to_json() for o in self.objectives],
+        }
+
+
+@dataclass
+class Replications:
+    """Metric rows of ``n`` replications (NaN = missing) and the event logs that were kept."""
+
+    scenario: Scenario
+    seed: int
+    names: list[str]
+    values: np.ndarray
+    events: dict[int, EventLog] = field(default_factory=dict)
+    first: int = 0
+    """Number of the first replication (rows are replications first, first+1, …)."""
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def column(self, metric: str) -> np.ndarray:
+        return self.values[:, self.names.index(metric)]
+
+    def summary(self) -> Summary:
+        metrics = {name: summarise(self.values[:, i]) for i, name in enumerate(self.names)}
+        objectives = [
+            evaluate_objective(o.name, o.metric, o.statistic, o.target, self.column(o.metric), o.within)
+            for o in self.scenario.objectives
+        ]
+        return Summary(self.scenario.name, self.seed, len(self), metrics, objectives)
+
+    def to_pandas(self):
+        """One row per replication, one column per metric (requires pandas)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.values, columns=self.names,
+                             index=pd.RangeIndex(self.first, self.first + len(self), name="replication"))
+        return frame
+
+
+def run_one(scenario: Scenario, seed: int, replication: int) -> tuple[np.ndarray, EventLog]:
+    log = simulate(scenario, seed, replication)
+    metrics = compute_metrics(log, scenario)
+    return np.fromiter(metrics.values(), dtype=float, count=len(metrics)), log
+
+
+def _run_batch(scenario: Scenario, seed: int, reps: list[int], keep: frozenset[int]):
+    rows, logs = [], {}
+    for r in reps:
+        row, log = run_one(scenario, seed, r)
+        rows.append(row)
+        if r in keep:
+            logs[r] = log
+    return reps, rows, logs
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def replicate(
+    scenario: Scenario,
+    n: int,
+    seed: int = 0,
+    workers: int = 1,
+    keep_events: Iterable[int] = (),
+    first: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> Replications:
+    """Run replications ``first … first+n-1``; identical numbers whatever ``workers`` is."""
+    names = metric_names(scenario)
+    values = np.full((n, len(names)), np.nan)
+    keep = frozenset(keep_events)
+    logs: dict[int, EventLog] = {}
+    reps = list(range(first, first + n))
+    if workers <= 1 or n < 2 * workers:
+        for start in range(0, n, 50):
+            batch = reps[start:start + 50]
+            _, rows, got = _run_batch(scenario, seed, batch, keep)
+            values[start:start + len(rows)] = rows
+            logs.update(got)
+            if progress:
+                progress(len(rows))
+    else:
+        size = max(1, min(200, math.ceil(n / (workers * 8))))
+        batches = [reps[i:i + size] for i in range(0, n, size)]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_run_batch, scenario, seed, b, keep) for b in batches]
+            for fut in futures:
+                batch, rows, got = fut.result()
+                values[batch[0] - first:batch[0] - first + len(rows)] = rows
+                logs.update(got)
+                if progress:
+                    progress(len(rows))
+    return Replications(scenario, seed, names, values, logs, first)

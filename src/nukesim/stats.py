@@ -1,0 +1,170 @@
+"""Summaries of replications that an analyst can defend.
+
+A metric that did not happen within the horizon is *missing*. Missing runs are never dropped:
+they are counted, the share of runs that completed is a statistic of its own, and percentiles
+treat a missing run as later than any completed one (censored at the horizon), so that "p90 of
+mobilisation" cannot look good because the worst runs never finished. Means and standard
+deviations are over the completed runs. Confidence intervals: Student t for the mean,
+order statistics (binomial) for percentiles, Wilson for shares.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+PERCENTILES = {"p5": 5, "p50": 50, "p90": 90, "p95": 95}
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    n: int
+    missing: int
+    mean: float | None
+    std: float | None
+    ci95: tuple[float, float] | None
+    min: float | None
+    p5: float | None
+    p50: float | None
+    p90: float | None
+    p95: float | None
+    max: float | None
+
+    @property
+    def share(self) -> float:
+        total = self.n + self.missing
+        return self.n / total if total else math.nan
+
+    def to_json(self) -> dict:
+        return {k: _clean(v) for k, v in asdict(self).items()}
+
+
+def _clean(v):
+    if isinstance(v, tuple):
+        return [_clean(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Student-t confidence interval for the mean of independent replications."""
+    n = len(values)
+    if n < 2:
+        return (math.nan, math.nan)
+    m = float(values.mean())
+    half = float(sps.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    return (m - half, m + half)
+
+
+def censored_percentile(values: np.ndarray, q: float) -> float:
+    """The q-th percentile with missing (NaN) runs counted as later than every completed one.
+
+    Uses the inverse of the empirical distribution (``method='inverted_cdf'``): the value is an
+    observed replication, never an interpolation, which keeps it consistent with the
+    order-statistic confidence interval.
+    """
+    ordered = np.sort(np.where(np.isnan(values), np.inf, values))
+    if len(ordered) == 0:
+        return math.nan
+    k = max(math.ceil(q / 100 * len(ordered)), 1) - 1
+    return float(ordered[k])
+
+
+def percentile_ci(values: np.ndarray, q: float, level: float = 0.95) -> tuple[float, float]:
+    """Distribution-free interval for the q-th percentile from order statistics.
+
+    The number of runs below the true percentile is Binomial(n, q/100); the interval runs between
+    the order statistics at that binomial's (1-level)/2 and (1+level)/2 quantiles.
+    """
+    n = len(values)
+    if n == 0:
+        return (math.nan, math.nan)
+    ordered = np.sort(np.where(np.isnan(values), np.inf, values))
+    p = q / 100
+    lo = int(sps.binom.ppf((1 - level) / 2, n, p))
+    hi = int(sps.binom.ppf((1 + level) / 2, n, p)) + 1
+    low = float(ordered[lo - 1]) if lo >= 1 else -math.inf
+    high = float(ordered[hi - 1]) if hi <= n else math.inf
+    return (low, high)
+
+
+def share_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a share of runs."""
+    if n == 0:
+        return (math.nan, math.nan)
+    z = float(sps.norm.ppf(0.5 + level / 2))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def summarise(values: np.ndarray) -> MetricSummary:
+    """n, missing, mean with its 95 % CI, std, min, censored percentiles and max of one metric."""
+    values = np.asarray(values, dtype=float)
+    done = values[~np.isnan(values)]
+    missing = len(values) - len(done)
+    if len(done) == 0:
+        return MetricSummary(0, missing, None, None, None, None, None, None, None, None, None)
+    pct = {name: censored_percentile(values, q) for name, q in PERCENTILES.items()}
+    return MetricSummary(
+        n=len(done),
+        missing=missing,
+        mean=float(done.mean()),
+        std=float(done.std(ddof=1)) if len(done) > 1 else 0.0,
+        ci95=mean_ci(done) if len(done) > 1 else None,
+        min=float(done.min()),
+        max=float(done.max()) if missing == 0 else math.inf,
+        **pct,
+    )
+
+
+@dataclass(frozen=True)
+class ObjectiveResult:
+    """An objective's statistic, its 95 % CI and whether the target is met.
+
+    ``met`` compares the point estimate with the target; ``decided`` says whether the whole
+    confidence interval lies on the same side, i.e. whether more replications could change it.
+    """
+
+    name: str
+    metric: str
+    statistic: str
+    target: float
+    value: float | None
+    ci95: tuple[float, float] | None
+    met: bool
+    decided: bool
+
+    def to_json(self) -> dict:
+        return {k: _clean(v) for k, v in asdict(self).items()}
+
+
+def evaluate_objective(name: str, metric: str, statistic: str, target: float, values: np.ndarray,
+                       within: float | None = None) -> ObjectiveResult:
+    values = np.asarray(values, dtype=float)
+    done = values[~np.isnan(values)]
+    if statistic == "share":
+        hits = int((done <= within).sum()) if within is not None else len(done)
+        value = hits / len(values) if len(values) else math.nan
+        ci = share_ci(hits, len(values))
+        met = value >= target
+        decided = ci[0] >= target if met else ci[1] < target
+    else:
+        if statistic == "mean":
+            value = float(done.mean()) if len(done) and len(done) == len(values) else math.nan
+            ci = mean_ci(done) if len(done) == len(values) else (math.nan, math.nan)
+        elif statistic == "max":
+            value = float(values.max()) if len(done) == len(values) and len(values) else math.inf
+            ci = (value, math.inf)
+        else:
+            q = PERCENTILES[statistic]
+            value = censored_percentile(values, q)
+            ci = percentile_ci(values, q)
+        met = bool(value <= target)
+        decided = bool(ci[1] <= target) if met else bool(ci[0] > target)
+    return ObjectiveResult(name, metric, statistic, target, value, ci, bool(met), bool(decided))

@@ -1,0 +1,57 @@
+"""``--set PATH=VALUE`` derives a new, re-validated scenario, or says precisely what is wrong."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from nukesim.scenario import ScenarioError, apply_overrides
+
+
+def test_overrides_change_only_what_they_name(minimal):
+    new = apply_overrides(minimal, ["team.vehicles.count=20", "channels.phone.fails=0.25",
+                                    "start=2026-03-15T03:00+08:00"])
+    assert new.team.vehicles.count == 20
+    assert new.channels["phone"].fails == 0.25
+    assert new.start == datetime(2026, 3, 15, 3, 0, tzinfo=timezone(timedelta(hours=8)))
+    assert new.organisations == minimal.organisations
+    assert minimal.team.vehicles.count == 2, "the original scenario is never changed"
+
+
+def test_a_mapping_of_overrides_is_the_same_as_assignments(minimal):
+    a = apply_overrides(minimal, {"team.vehicles.count": 7, "horizon": "2d"})
+    b = apply_overrides(minimal, ["team.vehicles.count=7", "horizon=2d"])
+    assert a == b
+    assert a.horizon == 2880
+
+
+def test_values_are_read_as_yaml(minimal):
+    new = apply_overrides(minimal, ["channels.radio.delay={dist: exponential, mean: 4m}",
+                                    "links.0.fallbacks=[]", "organisations.plant.staff.night=1"])
+    assert new.channels["radio"].delay.mean == 4
+    assert new.links[0].fallbacks == []
+    assert new.organisations["plant"].staff.night == 1
+
+
+def test_roundtrip_without_overrides_is_identity(minimal):
+    assert apply_overrides(minimal, {"name": minimal.name}) == minimal
+
+
+@pytest.mark.parametrize(
+    ("assignment", "words"),
+    [("team.vehicles.cont=20", "did you mean 'count'"),
+     ("team.vehicles.count=-1", "greater than or equal to 0"),
+     ("team.vehicles.count=many", "valid integer"),
+     ("channels.phne.fails=0.1", "did you mean 'phone'"),
+     ("channels.phone.fails=1.5", "less than or equal to 1"),
+     ("links.9.channel=phone", "not an index"),
+     ("links.0.channel=fax", "unknown channel 'fax'"),
+     ("start=2026-03-15T03:00", "timezone"),
+     ("horizon=-3h", "negative"),
+     ("team.vehicles.count", "PATH=VALUE")],
+)
+def test_a_bad_override_names_the_assignment_path_and_problem(minimal, assignment, words):
+    with pytest.raises(ScenarioError) as info:
+        apply_overrides(minimal, [assignment])
+    text = str(info.value)
+    assert text.startswith("--set " + assignment.split("=")[0])
+    assert words in text
