@@ -215,46 +215,150 @@ def run(
     n: Annotated[int, typer.Option("-n", "--replications", min=1)] = DEFAULT_REPLICATIONS,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     set_: SetOption = None,
-    workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 1,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write summary.json, "  # noqa: UP045
                                                     "replications.csv and events.csv here.")] = None,
     events: Annotated[str, typer.Option(help="Replications whose event log --out writes: "
                                         "'0,3', 'all' or 'none'.")] = "0",
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
+    precision: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Add replications until the 95% CI half-width of each objective metric (or "
+        "team_mobilized) is within this share of its mean, e.g. '1%' or 0.01; -n is then "
+        "the maximum.")] = None,
 ) -> None:
     """Replications of a scenario and the summary of every metric and objective."""
     from .api import load
-    from .runner import default_workers, replicate
+    from .runner import default_workers, replicate, replicate_to_precision
 
     with user_errors():
         scenario = load(file, set_ or ())
+        target = _parse_precision(precision) if precision is not None else None
+        if target is not None and n == DEFAULT_REPLICATIONS:
+            n = 100_000
         keep = _parse_events(events, n) if out_dir else []
         workers = workers or default_workers()
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=True,
-                      disable=as_json or not err.is_terminal) as bar:
-            task = bar.add_task("replications", total=n)
-            result = replicate(scenario, n, seed, workers=workers, keep_events=keep,
-                               progress=lambda k: bar.advance(task, k))
+        with _progress(n, as_json) as advance:
+            if target is None:
+                result = replicate(scenario, n, seed, workers=workers, keep_events=keep,
+                                   progress=advance)
+                reached = None
+            else:
+                result, reached = replicate_to_precision(
+                    scenario, target, seed, workers=workers, max_replications=n,
+                    keep_events=keep, progress=advance)
         summary = result.summary()
+        precision_doc = _precision_json(target, reached) if reached is not None else None
         if out_dir is not None:
-            write_outputs(out_dir, result, summary)
+            write_outputs(out_dir, result, summary, precision_doc)
         if as_json:
-            sys.stdout.write(json.dumps(summary.to_json(), indent=2) + "\n")
-        else:
-            out.print(_summary_table(summary))
-            if summary.objectives:
-                out.print(_objective_table(summary))
-            if out_dir is not None:
-                out.print(f"written: {out_dir}/summary.json, replications.csv, events.csv")
+            document = summary.to_json()
+            if precision_doc is not None:
+                document["precision"] = precision_doc
+            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            return
+        out.print(_summary_table(summary))
+        if summary.objectives:
+            out.print(_objective_table(summary))
+        if reached is not None:
+            ok = all(v <= target for v in reached.values())
+            out.print(("precision reached" if ok else "[yellow]precision NOT reached[/]")
+                      + f" after {len(result)} replications: "
+                      + ", ".join(f"{m} ±{100 * v:.2f}%" for m, v in reached.items())
+                      + f" (target ±{100 * target:g}%)")
+        if out_dir is not None:
+            out.print(f"written: {out_dir}/summary.json, replications.csv, events.csv")
 
 
-def write_outputs(directory: Path, result, summary) -> None:
+def _parse_precision(text: str) -> float:
+    try:
+        value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
+    except ValueError:
+        raise typer.BadParameter(f"expected a share such as '1%' or 0.01, got {text!r}",
+                                 param_hint="--precision") from None
+    if not 0 < value < 1:
+        raise typer.BadParameter("the precision must be between 0 and 100 %", param_hint="--precision")
+    return value
+
+
+def _precision_json(target: float, reached: dict[str, float]) -> dict:
+    return {"target": target, "reached": {m: (v if math.isfinite(v) else None) for m, v in reached.items()},
+            "met": all(v <= target for v in reached.values())}
+
+
+@contextmanager
+def _progress(total: int, quiet: bool) -> Iterator:
+    """A progress bar on the terminal (stderr) for long runs; silent when piped or --json."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True,
+                  disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task("replications", total=total)
+        yield lambda k: bar.advance(task, k)
+
+
+# --- compare ------------------------------------------------------------------------------------
+
+
+@app.command()
+def compare(
+    file: Annotated[Path, typer.Argument(help="Scenario A (the baseline).")],
+    other: Annotated[Optional[Path], typer.Argument(help="Scenario B; default: A with --set.")] = None,  # noqa: UP045
+    set_: SetOption = None,
+    n: Annotated[int, typer.Option("-n", "--replications", min=2)] = DEFAULT_REPLICATIONS,
+    seed: Annotated[int, typer.Option(help="Random seed (shared by both variants).")] = 1,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
+) -> None:
+    """B − A for every metric, replication by replication on common random numbers."""
+    from .api import load
+    from .comparison import paired_differences
+    from .runner import default_workers, replicate
+
+    with user_errors():
+        if other is None and not set_:
+            raise typer.BadParameter("give a second scenario file or at least one --set PATH=VALUE")
+        a = load(file)
+        b = load(other, set_ or ()) if other is not None else load(file, set_ or ())
+        workers = workers or default_workers()
+        with _progress(2 * n, as_json) as advance:
+            ra = replicate(a, n, seed, workers=workers, progress=advance)
+            rb = replicate(b, n, seed, workers=workers, progress=advance)
+        diffs = paired_differences(ra, rb, seed=seed)
+        label = " ".join(set_ or ()) or str(other)
+        if as_json:
+            sys.stdout.write(json.dumps({"a": str(file), "b": label, "seed": seed, "replications": n,
+                                         "differences": [d.to_json() for d in diffs]}, indent=2) + "\n")
+            return
+        table = Table(title=f"B − A on common random numbers: B = {label}; {n} replications, seed {seed}")
+        for name in ("metric", "mean A", "mean B", "mean B−A (95% CI)", "p90 A", "p90 B",
+                     "p90 B−A (95% CI)", "missing A/B"):
+            table.add_column(name, justify="left" if name == "metric" else "right")
+        for d in diffs:
+            if d.metric.startswith("utilization:"):
+                continue
+            table.add_row(d.metric, _fmt(d.mean_a), _fmt(d.mean_b), _signed(d.mean_diff, d.mean_diff_ci95),
+                          _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),
+                          f"{d.missing_a}/{d.missing_b}")
+        out.print(table)
+
+
+def _signed(value: float, ci: tuple[float, float]) -> str:
+    if not math.isfinite(value):
+        return "—"
+    text = f"{value:+.1f}m"
+    if all(math.isfinite(c) for c in ci):
+        text += f" ±{(ci[1] - ci[0]) / 2:.1f}"
+    return text
+
+
+def write_outputs(directory: Path, result, summary, precision: dict | None = None) -> None:
     """Write every output file, or none: files go to a temporary folder first, then move in."""
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".partial-") as tmp:
         staging = Path(tmp)
-        (staging / "summary.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n")
+        document = summary.to_json()
+        if precision is not None:
+            document["precision"] = precision
+        (staging / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
         _write_rows(staging / "replications.csv", result)
         with open(staging / "events.csv", "w", newline="") as fh:
             first = True

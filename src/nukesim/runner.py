@@ -133,3 +133,67 @@ def replicate(
                 if progress:
                     progress(len(rows))
     return Replications(scenario, seed, names, values, logs, first)
+
+
+def relative_precision(values: np.ndarray) -> float:
+    """Half-width of the 95 % CI of the mean over the mean (inf when it cannot be known yet)."""
+    from .stats import mean_ci
+
+    done = values[~np.isnan(values)]
+    if len(done) < 2:
+        return math.inf
+    lo, hi = mean_ci(done)
+    mean = float(done.mean())
+    if mean == 0:
+        return 0.0 if hi == lo else math.inf
+    return (hi - lo) / 2 / abs(mean)
+
+
+def precision_metrics(scenario: Scenario) -> list[str]:
+    """The metrics whose precision ``--precision`` controls: the objectives', else team_mobilized."""
+    names = list(dict.fromkeys(o.metric for o in scenario.objectives))
+    return names or ["team_mobilized"]
+
+
+def replicate_to_precision(
+    scenario: Scenario,
+    precision: float,
+    seed: int = 0,
+    workers: int = 1,
+    batch: int = 100,
+    max_replications: int = 100_000,
+    keep_events: Iterable[int] = (),
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Replications, dict[str, float]]:
+    """Add replications in batches until every controlled metric's CI half-width is within
+    ``precision`` × its mean (or ``max_replications`` is reached).
+
+    Returns the replications and the relative precision reached per controlled metric. The
+    result is the same as ``replicate`` with the final number of replications.
+    """
+    metrics = precision_metrics(scenario)
+    keep = list(keep_events)
+    parts: list[Replications] = []
+    total = 0
+    reached: dict[str, float] = {}
+    while total < max_replications:
+        if parts:
+            worst = max(reached.values())
+            if worst <= precision:
+                break
+            # n grows with the square of the precision ratio; aim 10 % beyond the estimate
+            wanted = total * (worst / precision) ** 2 * 1.1 if math.isfinite(worst) else 2 * total
+            step = int(min(max(batch, wanted - total), 4 * total + batch, max_replications - total))
+        else:
+            step = min(batch, max_replications)
+        parts.append(replicate(scenario, step, seed, workers, keep, first=total, progress=progress))
+        total += step
+        values = np.concatenate([p.values for p in parts])
+        names = parts[0].names
+        reached = {m: relative_precision(values[:, names.index(m)]) for m in metrics}
+    events: dict[int, EventLog] = {}
+    for p in parts:
+        events.update(p.events)
+    combined = Replications(scenario, seed, parts[0].names, np.concatenate([p.values for p in parts]),
+                            events, 0)
+    return combined, reached
