@@ -10,13 +10,16 @@ runs. So the questions that matter are asked of the message flow, not of the dra
   organisation without authority, an approval or ``wait_for`` nobody ever sends, a team that no
   chain of handlers can call out;
 * **expected times** — the earliest *expected* time at which each organisation receives each
-  kind of message about each class. Every link costs the mean delay of its primary channel and
-  every handler its mean handling time; an ordinary handler runs on the earliest message, a
-  ``wait_for`` handler on the *k*-th earliest of its listed senders, a handler with an approval
-  at the later of its message and the approval. These values are the least fix-point of those
-  rules, found by Bellman-Ford-like relaxation from the accident's timeline. They use means
-  throughout: a quick deterministic estimate, not the mean of the simulated minimum (queueing
-  for staff, channel failures, retries and shifts are left to the simulation);
+  kind of message about each class, and the fastest chain of messages to the call-out. Every
+  link costs the mean delay of its primary channel and every handler its mean handling time; an
+  ordinary handler runs on the earliest message, a ``wait_for`` handler on the *k*-th earliest
+  of its listed senders (once, with the class of that message, as in the engine), a handler
+  with an approval at the later of its message and the approval. With costs that are never
+  negative, delivering messages in time order (Dijkstra's idea, where Bellman-Ford would
+  re-relax every rule until nothing changes) settles each time the first time it is reached,
+  and is what lets ``wait_for`` fire once as the engine does. These are means throughout: a
+  quick deterministic estimate, not the mean of the simulated minimum (queueing for staff,
+  channel failures, retries and shifts are left to the simulation);
 * **single points of failure** — organisations, links and channels whose loss alone makes the
   call-out (or a required deploy order) unreachable under those same AND / k-of-n rules.
 
@@ -26,6 +29,8 @@ Everything here is a function of a validated ``Scenario`` whose names resolve (s
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import math
 from collections.abc import Iterator
@@ -34,12 +39,12 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from nukesim.scenario.durations import format_duration
-from nukesim.scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, ORDER_KINDS, Handler, Scenario
+from nukesim.scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, ORDER_KINDS, Scenario
 from nukesim.scenario.problems import Problem, did_you_mean
 
 INF = math.inf
 
-# Keys of the relaxation. An arrival is "org received `kind` about `class` from `sender`"
+# Keys of the propagation. An arrival is "org received `kind` about `class` from `sender`"
 # (sender None: the accident itself); a firing is "handler number i of org ran on `class`".
 ArrivalKey = tuple[str, str, str, str | None]
 FiringKey = tuple[str, int, str]
@@ -76,37 +81,30 @@ def _kinds_by_link(scenario: Scenario) -> dict[tuple[str, str], set[str]]:
 
 @dataclass
 class _Times:
-    """The relaxation's fix-point and, for each value, what set it (to trace the chain back)."""
+    """Earliest expected times, and what caused each one (to trace the fastest chain back)."""
 
-    arrivals: dict[ArrivalKey, float] = field(default_factory=dict)
-    fired: dict[FiringKey, tuple[float, float]] = field(default_factory=dict)  # (ready, done)
-    producer: dict[ArrivalKey, FiringKey | None] = field(default_factory=dict)
-    critical: dict[FiringKey, ArrivalKey] = field(default_factory=dict)
-    channel: dict[ArrivalKey, str | None] = field(default_factory=dict)
+    arrivals: dict[ArrivalKey, tuple[float, FiringKey | None, str | None]] = field(default_factory=dict)
+    """When each message first arrived, the firing that sent it (None: the accident), its channel."""
+    fired: dict[FiringKey, tuple[ArrivalKey, float]] = field(default_factory=dict)
+    """The arrival that set each handler going, and when the handler finished."""
 
     def done_on(self, org: str, kind: str, scenario: Scenario) -> tuple[float, FiringKey | None]:
         """Earliest end of any handler of ``org`` on ``kind``: when the organisation has acted."""
-        best: tuple[float, FiringKey | None] = (INF, None)
-        for i, handler in enumerate(scenario.organisations[org].handlers):
-            if handler.on != kind:
-                continue
-            for cls in scenario.classes:
-                done = self.fired.get((org, i, cls), (INF, INF))[1]
-                if done < best[0]:
-                    best = (done, (org, i, cls))
-        return best
-
-    def reached(self, scenario: Scenario) -> bool:
-        """True if the team's call-out, and its deploy order when one is required, can happen."""
-        team = scenario.team.organisation
-        if self.done_on(team, MOBILISE, scenario)[0] == INF:
-            return False
-        return not scenario.team.deploy.order or self.done_on(team, DEPLOY, scenario)[0] < INF
+        handlers = scenario.organisations[org].handlers
+        ends = [(done, key) for key, (_, done) in self.fired.items()
+                if key[0] == org and handlers[key[1]].on == kind]
+        return min(ends, default=(INF, None), key=lambda pair: pair[0])
 
 
 def _expected_times(scenario: Scenario, *, without_org: str | None = None,
                     without_link: int | None = None, without_channel: str | None = None) -> _Times:
-    """Earliest expected times, optionally with one organisation, link or channel lost."""
+    """Earliest expected times, optionally with one organisation, link or channel lost.
+
+    Messages are delivered in time order, as in the engine but with every time at its mean,
+    unlimited staff and no failures. The first copy of a message (same organisation, kind, class
+    and sender) is the one that counts: a later copy could only set handlers going later, so a
+    handler runs at most once per class and a cycle of organisations ends.
+    """
     s = scenario
     carrier: dict[tuple[str, str], tuple[str, float]] = {}  # (from, to) -> (channel, mean delay)
     for i, link in enumerate(s.links):
@@ -115,68 +113,59 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
             carrier[(link.from_, link.to)] = (live[0], s.channels[live[0]].delay.mean)
 
     times = _Times()
-    site = s.accident.site
-    if site != without_org:
+    queue: list[tuple[float, int, ArrivalKey, FiringKey | None, str | None]] = []
+    order = itertools.count()  # ties leave the queue in the order they entered it
+
+    def post(t: float, arrival: ArrivalKey, sent_by: FiringKey | None, channel: str | None) -> None:
+        heapq.heappush(queue, (t, next(order), arrival, sent_by, channel))
+
+    if s.accident.site != without_org:
         for change in s.accident.timeline:
-            key = (site, CLASS_CHANGE, change.class_, None)
-            if change.at < times.arrivals.get(key, INF):
-                times.arrivals[key] = change.at
-                times.producer[key], times.channel[key] = None, None
+            post(change.at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
+    seen: set[tuple[str, str | None, str]] = set()  # (org, sender, kind) received, for approvals
+    counted: dict[tuple[str, int], set[str | None]] = {}  # wait_for handler -> senders heard so far
+    held: dict[tuple[str, str | None, str], list[tuple[int, str]]] = {}  # (org, approver, kind) -> handlers
 
-    # Index arrivals by (org, kind, class) -> sender -> time for the handlers' look-ups.
-    by_message: dict[tuple[str, str, str], dict[str | None, float]] = {}
-    for (org, kind, cls, sender), t in times.arrivals.items():
-        by_message.setdefault((org, kind, cls), {})[sender] = t
+    def fire(org: str, i: int, cls: str, trigger: ArrivalKey, now: float) -> None:
+        key = (org, i, cls)
+        if key in times.fired:
+            return
+        handler = s.organisations[org].handlers[i]
+        done = now + handler.time.mean
+        times.fired[key] = (trigger, done)
+        for send in handler.send:
+            if send.kind in ORDER_KINDS and org not in getattr(s.authority, send.kind):
+                continue  # unified command: an order without authority is not acted on
+            if (org, send.to) in carrier:  # without a link the message is lost
+                channel, delay = carrier[(org, send.to)]
+                post(done + delay, (send.to, send.kind, cls, org), key, channel)
 
-    firings = [(name, i, h, cls) for name, org in s.organisations.items() if name != without_org
-               for i, h in enumerate(org.handlers) for cls in s.classes
-               if h.class_at_least is None or s.class_rank(cls) >= s.class_rank(h.class_at_least)]
-    changed, passes = True, 0
-    while changed and passes <= len(firings) * len(s.organisations) + 1:
-        changed, passes = False, passes + 1
-        for name, i, handler, cls in firings:
-            ready, why = _ready(s, name, handler, cls, by_message)
-            if ready == INF:
+    while queue:
+        now, _, arrival, sender_firing, channel = heapq.heappop(queue)
+        if arrival in times.arrivals:
+            continue
+        times.arrivals[arrival] = (now, sender_firing, channel)
+        org, kind, cls, sender = arrival
+        seen.add((org, sender, kind))
+        for i, held_cls in held.pop((org, sender, kind), []):  # an approval releases its handlers
+            fire(org, i, held_cls, arrival, now)
+        for i, handler in enumerate(s.organisations[org].handlers):
+            if handler.on != kind or (handler.class_at_least is not None
+                                      and s.class_rank(cls) < s.class_rank(handler.class_at_least)):
                 continue
-            done = ready + handler.time.mean
-            fkey = (name, i, cls)
-            if done < times.fired.get(fkey, (INF, INF))[1]:
-                times.fired[fkey], times.critical[fkey] = (ready, done), why
-                changed = True
-            done = times.fired[fkey][1]
-            for send in handler.send:
-                if send.kind in ORDER_KINDS and name not in getattr(s.authority, send.kind):
-                    continue  # unified command: an order without authority is not acted on
-                if (name, send.to) not in carrier:
+            if handler.wait_for is not None:  # fires once, on the message that completes the count
+                heard = counted.setdefault((org, i), set())
+                if len(heard) >= handler.wait_for.count or sender not in handler.wait_for.from_:
                     continue
-                channel, delay = carrier[(name, send.to)]
-                akey = (send.to, send.kind, cls, name)
-                if done + delay < times.arrivals.get(akey, INF):
-                    times.arrivals[akey] = done + delay
-                    by_message.setdefault((send.to, send.kind, cls), {})[name] = done + delay
-                    times.producer[akey], times.channel[akey] = fkey, channel
-                    changed = True
+                heard.add(sender)
+                if len(heard) < handler.wait_for.count:
+                    continue
+            approval = handler.approval
+            if approval is not None and (org, approval.from_, approval.kind) not in seen:
+                held.setdefault((org, approval.from_, approval.kind), []).append((i, cls))
+                continue
+            fire(org, i, cls, arrival, now)
     return times
-
-
-def _ready(s: Scenario, org: str, handler: Handler, cls: str,
-           by_message: dict[tuple[str, str, str], dict[str | None, float]]) -> tuple[float, ArrivalKey]:
-    """When a handler may start on ``cls``, and which arrival decided it."""
-    senders = by_message.get((org, handler.on, cls), {})
-    if handler.wait_for is not None:
-        listed = sorted((senders.get(x, INF), x) for x in dict.fromkeys(handler.wait_for.from_))
-        ready, sender = listed[handler.wait_for.count - 1]
-    else:
-        ready, sender = min(((t, x) for x, t in senders.items()), default=(INF, None),
-                            key=lambda pair: pair[0])
-    why: ArrivalKey = (org, handler.on, cls, sender)
-    if handler.approval is not None and ready < INF:
-        kind, giver = handler.approval.kind, handler.approval.from_
-        approved, approved_cls = min(((by_message.get((org, kind, c), {}).get(giver, INF), c)
-                                      for c in s.classes), key=lambda pair: pair[0])
-        if approved > ready:
-            ready, why = approved, (org, kind, approved_cls, giver)
-    return ready, why
 
 
 # --- checks ---------------------------------------------------------------------------------------
@@ -235,8 +224,14 @@ def _check(s: Scenario) -> Iterator[Problem]:
                       f"the team organisation '{team}' has no handler for '{DEPLOY}', so the team never "
                       f"departs (team.deploy.order is true); add one: - on: {DEPLOY}")
     times = _expected_times(s)
-    told = sorted({org for (org, *_), t in times.arrivals.items()})
+    told = sorted({org for org, *_ in times.arrivals})
     reach = f"; the accident's messages reach only: {', '.join(told)}" if told else ""
+    top = max(s.class_rank(c.class_) for c in s.accident.timeline)
+    early = [f"organisations.{org}.handlers.{i} ran on '{cls}'" for org, i, cls in times.fired
+             if s.organisations[org].handlers[i].wait_for is not None and s.class_rank(cls) < top]
+    if early:
+        reach += (f"; note that a wait_for handler runs once, on the first class to complete its count: "
+                  f"{', '.join(early)} (class_at_least makes it wait for a higher class)")
     if MOBILISE in kinds and times.done_on(team, MOBILISE, s)[0] == INF:
         yield Problem(("team", "organisation"),
                       f"the call-out can never start: no chain of handlers from the accident at "
@@ -292,7 +287,10 @@ class Step:
 
 @dataclass(frozen=True)
 class SinglePoints:
-    """Elements whose loss alone makes the call-out (or a required deploy order) unreachable."""
+    """Elements whose loss alone makes a goal (the call-out, or the deploy order) unreachable.
+
+    Empty when the goal is unreachable already: then nothing more can be lost.
+    """
 
     organisations: list[str]
     links: list[tuple[str, str]]
@@ -300,8 +298,8 @@ class SinglePoints:
     inherent: list[str]
     """The accident site and the team organisation: losing either always stops the response."""
     dominators: list[str]
-    """Organisations on every link path from the site to the team (the pure OR view); always
-    among ``organisations`` when the call-out is reachable."""
+    """Organisations on every link path from the site to the team (the pure OR view of the
+    graph, ``nx.immediate_dominators``); always among ``organisations``."""
 
 
 @dataclass(frozen=True)
@@ -315,6 +313,9 @@ class Analysis:
     notified: dict[str, float | None]
     """Expected first arrival of any message at each organisation (cf. metric ``notified:<org>``)."""
     single_points: SinglePoints
+    """What the call-out cannot lose."""
+    deploy_single_points: SinglePoints | None
+    """What the deploy order cannot lose, when the team must wait for one."""
 
 
 def analyse(scenario: Scenario) -> Analysis:
@@ -324,11 +325,14 @@ def analyse(scenario: Scenario) -> Analysis:
     times = _expected_times(s)
     callout, last = times.done_on(team, MOBILISE, s)
     deploy = times.done_on(team, DEPLOY, s)[0] if s.team.deploy.order else None
-    notified: dict[str, float | None] = {name: None for name in s.organisations}
-    for (org, *_), t in times.arrivals.items():
-        notified[org] = min(t, notified[org] if notified[org] is not None else INF)
-    return Analysis(callout=_finite(callout), deploy_order=_finite(deploy) if deploy is not None else None,
-                    chain=_chain(times, last), notified=notified, single_points=_single_points(s, times))
+    first: dict[str, float] = {}
+    for (org, *_), (t, *_) in times.arrivals.items():
+        first[org] = min(first.get(org, INF), t)
+    notified = {name: _finite(first.get(name, INF)) for name in s.organisations}
+    spof = _single_points(s, times)
+    return Analysis(callout=_finite(callout), deploy_order=None if deploy is None else _finite(deploy),
+                    chain=_chain(times, last), notified=notified, single_points=spof[MOBILISE],
+                    deploy_single_points=spof[DEPLOY] if s.team.deploy.order else None)
 
 
 def _finite(value: float) -> float | None:
@@ -336,30 +340,25 @@ def _finite(value: float) -> float | None:
 
 
 def _chain(times: _Times, last: FiringKey | None) -> list[Step]:
+    """Trace back from the call-out through the arrivals that set each handler going."""
     steps: list[Step] = []
-    seen: set[FiringKey] = set()
-    while last is not None and last not in seen:
-        seen.add(last)
-        arrival = times.critical[last]
-        org, kind, cls, sender = arrival
-        steps.append(Step(org, kind, cls, sender, times.channel[arrival], times.arrivals[arrival],
-                          last[1], times.fired[last][1]))
-        last = times.producer[arrival]
+    while last is not None:
+        arrival, done = times.fired[last]
+        received, sent_by, channel = times.arrivals[arrival]
+        steps.append(Step(last[0], arrival[1], arrival[2], arrival[3], channel, received, last[1], done))
+        last = sent_by
     return steps[::-1]
 
 
-def _single_points(s: Scenario, times: _Times) -> SinglePoints:
+def _single_points(s: Scenario, times: _Times) -> dict[str, SinglePoints]:
+    """For the mobilise and the deploy order: what the team organisation cannot act on without."""
     site, team = s.accident.site, s.team.organisation
     inherent = list(dict.fromkeys([site, team]))
-    if not times.reached(s):
-        return SinglePoints([], [], [], inherent, [])
-    orgs = [o for o in s.organisations
-            if o not in inherent and not _expected_times(s, without_org=o).reached(s)]
-    links = [(link.from_, link.to) for i, link in enumerate(s.links)
-             if not _expected_times(s, without_link=i).reached(s)]
-    channels = [c for c in s.channels if not _expected_times(s, without_channel=c).reached(s)]
-    graph = build_graph(s)
+    without_org = {o: _expected_times(s, without_org=o) for o in s.organisations if o not in inherent}
+    without_link = {i: _expected_times(s, without_link=i) for i in range(len(s.links))}
+    without_channel = {c: _expected_times(s, without_channel=c) for c in s.channels}
     dominators: list[str] = []
+    graph = build_graph(s)
     if site != team and nx.has_path(graph, site, team):
         idom = nx.immediate_dominators(graph, site)
         node = idom[team]
@@ -367,7 +366,20 @@ def _single_points(s: Scenario, times: _Times) -> SinglePoints:
             dominators.append(node)
             node = idom[node]
         dominators.reverse()
-    return SinglePoints(orgs, links, channels, inherent, dominators)
+
+    out = {}
+    for kind in (MOBILISE, DEPLOY):
+        if times.done_on(team, kind, s)[0] == INF:
+            out[kind] = SinglePoints([], [], [], inherent, [])
+            continue
+
+        def lost(t: _Times, kind: str = kind) -> bool:
+            return t.done_on(team, kind, s)[0] == INF
+
+        links = [(s.links[i].from_, s.links[i].to) for i, t in without_link.items() if lost(t)]
+        out[kind] = SinglePoints([o for o, t in without_org.items() if lost(t)], links,
+                                 [c for c, t in without_channel.items() if lost(t)], inherent, dominators)
+    return out
 
 
 # --- exports --------------------------------------------------------------------------------------
@@ -417,7 +429,6 @@ def to_graphml(scenario: Scenario) -> str:
 def to_json(scenario: Scenario) -> str:
     """The graph (networkx node-link form), the checks' problems and the analysis, in minutes."""
     analysis = analyse(scenario)
-    sp = analysis.single_points
     document = {
         "scenario": scenario.name,
         "graph": _node_link(build_graph(scenario)),
@@ -430,13 +441,18 @@ def to_json(scenario: Scenario) -> str:
                        "sender": st.sender, "channel": st.channel, "received": st.received,
                        "handler": st.handler, "handled": st.handled} for st in analysis.chain],
             "notified": analysis.notified,
-            "single_points": {"organisations": sp.organisations,
-                              "links": [{"from": u, "to": v} for u, v in sp.links],
-                              "channels": sp.channels, "inherent": sp.inherent,
-                              "dominators": sp.dominators},
+            "single_points": _single_points_json(analysis.single_points),
+            "deploy_single_points": _single_points_json(analysis.deploy_single_points),
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _single_points_json(sp: SinglePoints | None) -> dict | None:
+    if sp is None:
+        return None
+    return {"organisations": sp.organisations, "links": [{"from": u, "to": v} for u, v in sp.links],
+            "channels": sp.channels, "inherent": sp.inherent, "dominators": sp.dominators}
 
 
 def _node_link(graph: nx.DiGraph) -> dict:
@@ -452,14 +468,13 @@ def describe(scenario: Scenario) -> str:
     s = scenario
     graph = build_graph(s)
     analysis = analyse(s)
-    sp = analysis.single_points
     out = [f"Command graph of '{s.name}': accident at {s.accident.site}, "
            f"team organisation {s.team.organisation}", "", "Organisations (staff day/night/weekend):"]
     width = max(len(n) for n in s.organisations)
     for name, data in graph.nodes(data=True):
         label = f"  {data['label']}" if data["label"] != name else ""
         staff = "/".join(str(n) for n in data["staff"].values())
-        out.append(f"  {name:<{width}}  {staff:<8}{label}")
+        out.append(f"  {name:<{width}}  {staff:<8}{label}".rstrip())
     out += ["", "Links (primary channel first, then fallbacks; mean delay of the primary):"]
     if not s.links:
         out.append("  none")
@@ -473,8 +488,8 @@ def describe(scenario: Scenario) -> str:
     out += ["", f"Checks: {len(problems)} problem(s)" if problems else "Checks: no problems found"]
     out += [f"  {'.'.join(str(p) for p in pr.path)}: {pr.message}" for pr in problems]
 
-    out += ["", "Fastest expected chain to the call-out (means of every delay and handling time: a "
-                "deterministic estimate, not the mean of the simulated minimum):"]
+    out += ["", "Fastest expected chain to the call-out (every time at its mean: a deterministic estimate,",
+            "not the mean of the simulated minimum):"]
     if analysis.callout is None:
         out.append("  the call-out can never start")
     for st in analysis.chain:
@@ -489,14 +504,18 @@ def describe(scenario: Scenario) -> str:
         when = "never" if analysis.deploy_order is None else f"at {format_duration(analysis.deploy_order)}"
         out.append(f"  deploy order acted on {when}")
 
-    out += ["", "Single points of failure (their loss alone makes the call-out or the deploy order "
-                "unreachable):"]
-    if analysis.callout is None or (s.team.deploy.order and analysis.deploy_order is None):
-        out.append("  not assessed: the response is unreachable already")
-    else:
-        out.append(f"  organisations: {', '.join(sp.organisations) or 'none'}")
-        out.append(f"  links:         {', '.join(f'{u} -> {v}' for u, v in sp.links) or 'none'}")
-        out.append(f"  channels:      {', '.join(sp.channels) or 'none'}")
-        roles = {s.accident.site: "accident site", s.team.organisation: "team organisation"}
-        out.append("  inherent:      " + ", ".join(f"{o} ({roles[o]})" for o in sp.inherent))
+    goals = [("call-out", analysis.single_points, analysis.callout)]
+    if analysis.deploy_single_points is not None:
+        goals.append(("deploy order", analysis.deploy_single_points, analysis.deploy_order))
+    out += ["", "Single points of failure: losing any one of these alone stops the call-out or the deploy",
+            f"order (as losing the accident site {s.accident.site} or the team organisation "
+            f"{s.team.organisation} always would):"]
+    for goal, sp, when in goals:
+        if when is None:
+            out.append(f"  {goal}: not assessed, it is unreachable already")
+            continue
+        out.append(f"  {goal}:")
+        out.append(f"    organisations: {', '.join(sp.organisations) or 'none'}")
+        out.append(f"    links:         {', '.join(f'{u} -> {v}' for u, v in sp.links) or 'none'}")
+        out.append(f"    channels:      {', '.join(sp.channels) or 'none'}")
     return "\n".join(out) + "\n"
