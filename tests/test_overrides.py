@@ -45,7 +45,7 @@ def test_roundtrip_without_overrides_is_identity(minimal):
      ("channels.phone.fails=1.5", "less than or equal to 1"),
      ("links.9.channel=phone", "not an index"),
      ("links.0.channel=fax", "unknown channel 'fax'"),
-     ("start=2026-03-15T03:00", "timezone"),
+     ("start=2026-03-15T03:00", "time zone"),
      ("horizon=-3h", "negative"),
      ("team.vehicles.count", "PATH=VALUE")],
 )

@@ -96,7 +96,8 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
             failed = True
             continue
         out.print(f"{file}: ok — '{scenario.name}': {len(scenario.organisations)} organisations, "
-                  f"{len(scenario.links)} links, team of {scenario.team.size}", markup=False)
+                  f"{len(scenario.links)} links, team of {scenario.team.size}", markup=False,
+                  soft_wrap=True)
     if failed:
         raise typer.Exit(2)
 

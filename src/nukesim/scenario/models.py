@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    field_validator,
     model_validator,
 )
 
@@ -107,6 +108,22 @@ class ByPeriod(Model, Generic[T]):
         return getattr(self, period)
 
 
+# Named subclasses rather than ``ByPeriod[...]`` in annotations: pickle finds a class by its
+# name, and a parametrised generic's name cannot be looked up; scenarios go to worker processes.
+
+
+class StaffLevels(ByPeriod[Annotated[int, Field(ge=0)]]):
+    """Duty staff by period."""
+
+
+class PeriodProbabilities(ByPeriod[Probability]):
+    """A probability by period."""
+
+
+class PeriodFactors(ByPeriod[Annotated[float, Field(gt=0.0)]]):
+    """A positive factor by period."""
+
+
 # --- time ---------------------------------------------------------------------------------------
 
 
@@ -144,12 +161,14 @@ class Accident(Model):
     """The organisation at the plant that receives each class change first."""
     timeline: list[ClassChange] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _sorted(self) -> Accident:
-        times = [c.at for c in self.timeline]
-        if times != sorted(times):
-            raise ValueError("accident.timeline must be in time order")
-        return self
+    @field_validator("timeline")
+    @classmethod
+    def _sorted(cls, timeline: list[ClassChange]) -> list[ClassChange]:
+        for i in range(1, len(timeline)):
+            if timeline[i].at < timeline[i - 1].at:
+                raise ValueError(f"class changes must be in time order; entry {i} (at {timeline[i].at:g}m) "
+                                 f"comes before entry {i - 1} (at {timeline[i - 1].at:g}m)")
+        return timeline
 
 
 # --- communication ------------------------------------------------------------------------------
@@ -226,7 +245,7 @@ class Background(Model):
 
 class Organisation(Model):
     label: str | None = None
-    staff: ByPeriod[Annotated[int, Field(ge=0)]] = ByPeriod[int](day=1, night=1, weekend=1)
+    staff: StaffLevels = StaffLevels(day=1, night=1, weekend=1)
     background: Background | None = None
     handlers: list[Handler] = []
 
@@ -270,10 +289,10 @@ class MemberGroup(Model):
     """Members who respond alike: on base, living nearby, far away…"""
 
     share: float = Field(gt=0.0, le=1.0)
-    reachable: ByPeriod[Probability] = ByPeriod[float](day=1.0, night=1.0, weekend=1.0)
+    reachable: PeriodProbabilities = PeriodProbabilities(day=1.0, night=1.0, weekend=1.0)
     acknowledge: Distribution = Fixed(value=0.0)
     travel: Distribution = Fixed(value=0.0)
-    slowdown: ByPeriod[Annotated[float, Field(gt=0.0)]] = ByPeriod[float](day=1.0, night=1.0, weekend=1.0)
+    slowdown: PeriodFactors = PeriodFactors(day=1.0, night=1.0, weekend=1.0)
     """Factor on acknowledgement and travel times by period (night turnout is slower)."""
 
 
@@ -303,12 +322,13 @@ class Team(Model):
     deploy: Deploy = Deploy()
     transit: Distribution = Fixed(value=0.0)
 
-    @model_validator(mode="after")
-    def _shares(self) -> Team:
-        total = sum(g.share for g in self.members.values())
+    @field_validator("members")
+    @classmethod
+    def _shares(cls, members: dict[str, MemberGroup]) -> dict[str, MemberGroup]:
+        total = sum(g.share for g in members.values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"member group shares must add up to 1, they add up to {total:g}")
-        return self
+        return members
 
     @property
     def size(self) -> int:

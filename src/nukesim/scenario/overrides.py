@@ -17,6 +17,7 @@ from .models import Scenario
 from .problems import Located, Problem, ScenarioError, did_you_mean
 from .references import check_references
 from .schema import validate
+from .yamlsource import _Loader
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -26,7 +27,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
                                      "e.g. team.vehicles.count=20")])
     path, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = yaml.load(raw, Loader=_Loader) if raw.strip() else ""  # YAML 1.2, as in files
     except yaml.YAMLError as exc:
         raise ScenarioError([Located(f"--set {text}", 1, len(path) + 2, _split(path),
                                      f"cannot read value {raw!r}: {exc}")]) from None

@@ -38,8 +38,12 @@ def _deduplicated(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def user_path(data: Any, loc: tuple[Any, ...]) -> Path:
-    """The part of ``loc`` that names places in the user's data (drops union and tag steps)."""
+def user_path(data: Any, loc: tuple[Any, ...], name_absent: bool = True) -> Path:
+    """The part of ``loc`` that names places in the user's data (drops union and tag steps).
+
+    A last step absent from the data is kept only if ``name_absent`` (a missing or an extra
+    field); otherwise it is internal, such as the tag of the distribution that failed.
+    """
     path: list[Any] = []
     here = data
     for step in loc:
@@ -49,7 +53,7 @@ def user_path(data: Any, loc: tuple[Any, ...]) -> Path:
             path.append(step)
             here = here[step]
         elif isinstance(step, str) and isinstance(here, dict) and step not in here and \
-                step == loc[-1]:
+                step == loc[-1] and name_absent:
             path.append(step)  # a missing or extra field: name it
         # otherwise an internal step (union branch, discriminator tag): skip it
     return tuple(path)
@@ -57,8 +61,8 @@ def user_path(data: Any, loc: tuple[Any, ...]) -> Path:
 
 def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
     loc = tuple(err["loc"])
-    path = user_path(data, loc)
     kind = err["type"]
+    path = user_path(data, loc, name_absent=kind in ("missing", "extra_forbidden"))
     msg = err["msg"]
     if kind == "extra_forbidden":
         field = loc[-1]
@@ -75,6 +79,8 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
     elif kind == "union_tag_not_found":
         msg = "a distribution needs 'dist' (one of " + ", ".join(DISTRIBUTION_NAMES) + \
               ") or a plain duration such as '10m'"
+    elif kind == "timezone_aware":
+        msg = "a time zone is needed, e.g. 2026-03-18T15:00:00+08:00 (Beijing) or ...-05:00"
     elif kind == "value_error":
         msg = msg.removeprefix("Value error, ")
     elif kind == "assertion_error":
