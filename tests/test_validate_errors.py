@@ -68,7 +68,7 @@ CASES = [
     ("probability_above_one", 14, 12, "channels.phone.fails", ["less than or equal to 1", "1.5"]),
     ("timeline_out_of_order", 9, 5, "accident.timeline",
      ["time order", "entry 1 (at 10m)", "entry 0 (at 30m)"]),
-    ("naive_start", 3, 8, "start", ["timezone"]),
+    ("naive_start", 3, 8, "start", ["time zone", "+08:00"]),
     ("bad_indentation", 14, 6, "(top level)", ["YAML syntax error"]),
     ("duplicate_key", 34, 9, "organisations.team_office.handlers.0.time", ["duplicate key 'time'"]),
     ("alias_bomb", 2, None, None, ["more than 200000 values", "alias bomb"]),
