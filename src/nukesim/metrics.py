@@ -1,0 +1,99 @@
+"""Metrics: the numbers planners ask for, computed from an event log and nothing else.
+
+``compute_metrics(log, scenario)`` reads one replication's log in a single pass and returns every
+metric the scenario defines (``nukesim.scenario.metric_names``), in that order. A metric whose
+event did not happen before the run ended is ``NaN`` — *missing*, to be counted as such by the
+statistics, never dropped. See docs/engine.md for the exact definitions.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .events import (
+    CALLOUT_STARTED,
+    ENDED,
+    MESSAGE_RECEIVED,
+    STAFF_CHANGED,
+    TASK_FINISHED,
+    TASK_QUEUED,
+    TASK_STARTED,
+    TEAM_DEPARTED,
+    TEAM_ON_SITE,
+    UNIT_READY,
+    EventLog,
+)
+from .scenario.models import Scenario
+from .scenario.references import metric_names
+
+NAN = float("nan")
+
+_WANTED = frozenset({MESSAGE_RECEIVED, TASK_QUEUED, TASK_STARTED, TASK_FINISHED, STAFF_CHANGED,
+                     CALLOUT_STARTED, UNIT_READY, TEAM_DEPARTED, TEAM_ON_SITE, ENDED})
+_FIRST_ONLY = {CALLOUT_STARTED: "callout_started", TEAM_DEPARTED: "team_departed",
+               TEAM_ON_SITE: "team_on_site"}
+
+
+def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
+    """Every metric of ``scenario`` for one replication, ``NaN`` where it did not happen."""
+    out = dict.fromkeys(metric_names(scenario), NAN)
+    notified: dict[str, float] = {}
+    firsts: dict[str, float] = {}
+    queued: dict[int, float] = {}
+    running: dict[int, tuple[str, float]] = {}
+    waits: dict[str, list[float]] = {}  # org -> [sum, count]
+    busy: dict[str, float] = {}
+    staff: dict[str, list[float]] = {}  # org -> [last t, last level, integral]
+    end = None
+    for r in log.records:
+        typ = r[1]
+        if typ not in _WANTED:
+            continue
+        t = r[0]
+        if typ == MESSAGE_RECEIVED:
+            if r[2] not in notified:
+                notified[r[2]] = t
+        elif typ == TASK_QUEUED:
+            queued[r[5]] = t
+        elif typ == TASK_STARTED:
+            org = r[2]
+            acc = waits.get(org)
+            if acc is None:
+                acc = waits[org] = [0.0, 0]
+            acc[0] += t - queued.pop(r[5], t)
+            acc[1] += 1
+            running[r[5]] = (org, t)
+        elif typ == TASK_FINISHED:
+            org, started = running.pop(r[5])
+            busy[org] = busy.get(org, 0.0) + (t - started)
+        elif typ == STAFF_CHANGED:
+            level = staff.get(r[2])
+            if level is None:
+                staff[r[2]] = [t, r[5], 0.0]
+            else:
+                level[2] += level[1] * (t - level[0])
+                level[0], level[1] = t, r[5]
+        elif typ == UNIT_READY:
+            firsts.setdefault(f"unit_ready:{r[2]}", t)
+        elif typ == ENDED:
+            end = t
+        else:
+            firsts.setdefault(_FIRST_ONLY[typ], t)
+    if end is None:
+        end = log.records[-1][0] if log.records else 0.0
+
+    for org, t in notified.items():
+        out[f"notified:{org}"] = t
+    for name, t in firsts.items():
+        out[name] = t
+    units = [out[f"unit_ready:{u}"] for u in scenario.team.units]
+    out["team_mobilized"] = NAN if any(math.isnan(t) for t in units) else max(units)
+    for org, (total, count) in waits.items():
+        out[f"wait:{org}"] = total / count
+    for org, started in running.values():  # still at work when the run ended
+        busy[org] = busy.get(org, 0.0) + (end - started)
+    for org, (t, level, integral) in staff.items():
+        capacity = integral + level * (end - t)
+        if capacity > 0:
+            out[f"utilization:{org}"] = busy.get(org, 0.0) / capacity
+    return out

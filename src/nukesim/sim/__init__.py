@@ -1,0 +1,21 @@
+"""The simulation engine: a scenario and a seed in, an event log out.
+
+``simulate(scenario, seed, replication)`` runs one replication and is a pure function of its
+arguments. ``World`` is the same replication opened up, for callers that change it before (or
+while) it runs — outages today, training-exercise injects later.
+"""
+
+from __future__ import annotations
+
+from ..events import EventLog
+from ..scenario.models import Scenario
+from .streams import stable_id, stream
+from .world import World
+
+
+def simulate(scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
+    """One replication of ``scenario``: the same (scenario, seed, replication), the same log."""
+    return World(scenario, seed, replication).run()
+
+
+__all__ = ["EventLog", "World", "simulate", "stable_id", "stream"]

@@ -1,0 +1,212 @@
+"""The plan: a scenario compiled once into the lookups the engine needs at every event.
+
+A ``Scenario`` is written for people (nested models, names everywhere). A replication wants
+"which handlers of this organisation react to this kind?", "which channels does this link try,
+in what order?", "which members belong to which unit and group?" answered in a dictionary look-up.
+``plan_for(scenario)`` builds those answers once per scenario object and keeps them while the
+scenario lives, so millions of replications of one scenario pay for it once.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from ..scenario.calendar import period_changes, staff_schedule
+from ..scenario.distributions import Fixed
+from ..scenario.models import PERIODS, Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerPlan:
+    index: int
+    """Position among the organisation's handlers (names the task in the log)."""
+    on: str
+    min_rank: int
+    wait_count: int
+    """0 when the handler does not wait for several senders."""
+    wait_from: frozenset[str]
+    approval: tuple[str, str] | None
+    """``(sender, kind)`` that must have been received before the handler fires."""
+    time: object
+    sends: tuple[tuple[str, str], ...]
+    """``(to, kind)`` in the order listed."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationPlan:
+    name: str
+    handlers: dict[str, tuple[HandlerPlan, ...]]
+    """Handlers by the message kind they react to, in scenario order."""
+    n_handlers: int
+    schedule: tuple[tuple[float, int], ...]
+    """Staff on duty as a step function ``(t, staff)`` starting at 0."""
+    capacity: int
+    background: object
+    needs_approvals: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPlan:
+    name: str
+    delay: object
+    fails: float
+    detect: float
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPlan:
+    stream: str
+    channels: tuple[ChannelPlan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPlan:
+    organisation: str
+    units: tuple[str, ...]
+    sizes: tuple[int, ...]
+    needed: tuple[int, ...]
+    """Members that must have assembled for each unit to be ready: ceil(ready_at × size)."""
+    deploy_units: tuple[int, ...]
+    groups: tuple[str, ...]
+    group_of: tuple[int, ...]
+    """Per member (in member order): index of its group."""
+    unit_of: tuple[int, ...]
+    member_ids: tuple[str, ...]
+    member_numbers: tuple[int, ...]
+    """Per member: its number within its unit (1-based, as in its id)."""
+    group_members: tuple[tuple[int, ...], ...]
+    """Per group: its members in member order (the order of that group's draws)."""
+    reachable: tuple[tuple[float, float, float], ...]
+    """Per group: probability of being reached by period (day, night, weekend)."""
+    slowdown: tuple[tuple[float, float, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    organisations: dict[str, OrganisationPlan]
+    links: dict[tuple[str, str], LinkPlan]
+    rank: dict[str, int]
+    team: TeamPlan
+    period_times: tuple[float, ...]
+    period_index: tuple[int, ...]
+    """Per period change: 0 day, 1 night, 2 weekend."""
+
+    def period_at(self, t: float) -> int:
+        """Index of the calendar period at ``t`` (0 day, 1 night, 2 weekend)."""
+        return self.period_index[bisect_right(self.period_times, t) - 1]
+
+
+_PLANS: dict[int, Plan] = {}
+
+
+def plan_for(scenario: Scenario) -> Plan:
+    """The compiled plan of ``scenario``, made on first use and kept while the scenario lives."""
+    key = id(scenario)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = compile_plan(scenario)
+        weakref.finalize(scenario, _PLANS.pop, key, None)
+    return plan
+
+
+def compile_plan(s: Scenario) -> Plan:
+    rank = {c: i for i, c in enumerate(s.classes)}
+    orgs = {name: _organisation(s, name, rank) for name in s.organisations}
+    links = {}
+    for link in s.links:
+        channels = tuple(
+            ChannelPlan(name, s.channels[name].delay, s.channels[name].fails, s.channels[name].detect,
+                        1 + s.channels[name].retries)
+            for name in [link.channel, *link.fallbacks]
+        )
+        links[(link.from_, link.to)] = LinkPlan(f"link:{link.from_}->{link.to}", channels)
+    changes = period_changes(s)
+    return Plan(
+        organisations=orgs,
+        links=links,
+        rank=rank,
+        team=_team(s),
+        period_times=tuple(t for t, _ in changes),
+        period_index=tuple(PERIODS.index(p) for _, p in changes),
+    )
+
+
+def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationPlan:
+    org = s.organisations[name]
+    by_kind: dict[str, list[HandlerPlan]] = {}
+    for i, h in enumerate(org.handlers):
+        plan = HandlerPlan(
+            index=i,
+            on=h.on,
+            min_rank=0 if h.class_at_least is None else rank[h.class_at_least],
+            wait_count=0 if h.wait_for is None else h.wait_for.count,
+            wait_from=frozenset() if h.wait_for is None else frozenset(h.wait_for.from_),
+            approval=None if h.approval is None else (h.approval.from_, h.approval.kind),
+            time=h.time,
+            sends=tuple((send.to, send.kind) for send in h.send),
+        )
+        by_kind.setdefault(h.on, []).append(plan)
+    background = org.background
+    if background is not None and isinstance(background.interarrival, Fixed) \
+            and background.interarrival.value <= 0:
+        raise ValueError(f"organisations.{name}.background.interarrival must be positive")
+    schedule = tuple(staff_schedule(s, org))
+    return OrganisationPlan(
+        name=name,
+        handlers={kind: tuple(hs) for kind, hs in by_kind.items()},
+        n_handlers=len(org.handlers),
+        schedule=schedule,
+        capacity=max(1, max(level for _, level in schedule)),
+        background=org.background,
+        needs_approvals=any(h.approval is not None for h in org.handlers),
+    )
+
+
+def split_by_share(size: int, shares: list[float]) -> list[int]:
+    """``size`` members split by ``shares`` with largest-remainder rounding (ties: first group)."""
+    quotas = [round(size * share, 9) for share in shares]
+    counts = [math.floor(q) for q in quotas]
+    order = sorted(range(len(shares)), key=lambda g: (-(quotas[g] - counts[g]), g))
+    for g in order[: size - sum(counts)]:
+        counts[g] += 1
+    return counts
+
+
+def _team(s: Scenario) -> TeamPlan:
+    team = s.team
+    groups = list(team.members)
+    shares = [team.members[g].share for g in groups]
+    group_of, unit_of, ids, numbers = [], [], [], []
+    group_members: list[list[int]] = [[] for _ in groups]
+    for u, (unit_name, unit) in enumerate(team.units.items()):
+        n = 0
+        for g, count in enumerate(split_by_share(unit.size, shares)):
+            for _ in range(count):
+                n += 1
+                group_members[g].append(len(ids))
+                group_of.append(g)
+                unit_of.append(u)
+                ids.append(f"{unit_name}/{n}")
+                numbers.append(n)
+    units = tuple(team.units)
+    deploy = units if team.deploy.units == "all" else tuple(team.deploy.units)
+    return TeamPlan(
+        organisation=team.organisation,
+        units=units,
+        sizes=tuple(u.size for u in team.units.values()),
+        # a small tolerance so that 0.7 × 10 = 7.000000000000001 needs 7, not 8
+        needed=tuple(max(1, math.ceil(u.ready_at * u.size - 1e-9)) for u in team.units.values()),
+        deploy_units=tuple(units.index(u) for u in deploy),
+        groups=tuple(groups),
+        group_of=tuple(group_of),
+        unit_of=tuple(unit_of),
+        member_ids=tuple(ids),
+        member_numbers=tuple(numbers),
+        group_members=tuple(tuple(m) for m in group_members),
+        reachable=tuple(tuple(team.members[g].reachable[p] for p in PERIODS) for g in groups),
+        slowdown=tuple(tuple(team.members[g].slowdown[p] for p in PERIODS) for g in groups),
+    )

@@ -1,0 +1,252 @@
+"""The rescue team: call-out, units, vehicles, departure and transit.
+
+Once the duty officer starts the call-out, nothing outside the team changes how its members
+respond, so the whole call-out is computed at that moment with numpy — who is reached, when each
+member acknowledges and assembles — instead of running hundreds of member processes. Only what
+the rest of the model must wait for becomes a simulation event: each unit reaching its threshold,
+the team ready to leave, the departure and the arrival on site. Member and vehicle records are
+kept aside and join the log when the run ends (only those that happened before the end).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..events import (
+    CALLOUT_STARTED,
+    MEMBER_ACKNOWLEDGED,
+    MEMBER_ASSEMBLED,
+    MEMBER_PAGED,
+    MEMBER_UNREACHABLE,
+    TEAM_DEPARTED,
+    TEAM_ON_SITE,
+    UNIT_READY,
+    VEHICLE_LOADED,
+)
+from ..scenario.distributions import Fixed
+from .plan import Plan, TeamPlan
+from .streams import Streams
+
+if TYPE_CHECKING:
+    from ..scenario.models import Team
+    from .world import World
+
+
+class CallOutResult:
+    """What a call-out started at ``start`` leads to: member records and unit ready times."""
+
+    __slots__ = ("records", "ready")
+
+    def __init__(self, records: list[tuple], ready: list[float | None]) -> None:
+        self.records = records
+        """Member records (paged, unreachable, acknowledged, assembled), not in time order."""
+        self.ready = ready
+        """Per unit: when it reached its threshold, or None if too few members can assemble."""
+
+
+def member_draws(tp: TeamPlan, team: Team, streams: Streams) -> tuple[np.ndarray, ...]:
+    """Per member: a uniform for reachability, and acknowledge and travel times before slowdown.
+
+    Each group's members draw from that group's stream, in member order: u, then acknowledge,
+    then travel, each as one vectorised call.
+    """
+    n = len(tp.member_ids)
+    u, ack, travel = np.empty(n), np.empty(n), np.empty(n)
+    for g, name in enumerate(tp.groups):
+        members = tp.group_members[g]
+        if not members:
+            continue
+        group = team.members[name]
+        rng = streams.rng(f"members:{name}")
+        idx = np.asarray(members)
+        u[idx] = rng.random(len(members))
+        ack[idx] = group.acknowledge.sample(rng, len(members))
+        travel[idx] = group.travel.sample(rng, len(members))
+    return u, ack, travel
+
+
+def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str) -> CallOutResult:
+    """Every member's response to a call-out the duty officer starts at ``start``."""
+    tp = plan.team
+    u, ack, travel = member_draws(tp, team, streams)
+    first = start + team.callout.delay
+    if team.callout.method == "page":
+        records, assembled = _page(plan, tp, u, ack, travel, first, cls)
+    else:
+        n = len(tp.member_ids)
+        per_call = team.callout.per_call
+        calls = (np.full(n, per_call.value) if isinstance(per_call, Fixed)
+                 else per_call.sample(streams.rng("callout"), n))
+        records, assembled = _tree(plan, tp, u, ack, travel, calls, team.callout.fanout, first, cls)
+    return CallOutResult(records, _ready_times(tp, assembled))
+
+
+def _page(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str):
+    period = plan.period_at(t)
+    group_of = np.asarray(tp.group_of)
+    reached = u < np.asarray(tp.reachable)[group_of, period]
+    slow = np.asarray(tp.slowdown)[group_of, period]
+    t_ack = t + ack * slow
+    t_asm = t_ack + travel * slow
+    assembled = np.where(reached, t_asm, np.inf)
+    ids, numbers = tp.member_ids, tp.member_numbers
+    groups = [tp.groups[g] for g in tp.group_of]
+    units = [tp.units[x] for x in tp.unit_of]
+    records = [(t, MEMBER_PAGED, m, g, cls, n, un)
+               for m, g, n, un in zip(ids, groups, numbers, units, strict=True)]
+    for i, ok, ta, tm in zip(range(len(ids)), reached.tolist(), t_ack.tolist(), t_asm.tolist(), strict=True):
+        if ok:
+            records.append((ta, MEMBER_ACKNOWLEDGED, ids[i], groups[i], cls, numbers[i], units[i]))
+            records.append((tm, MEMBER_ASSEMBLED, ids[i], groups[i], cls, numbers[i], units[i]))
+        else:
+            records.append((t, MEMBER_UNREACHABLE, ids[i], groups[i], cls, numbers[i], units[i]))
+    return records, assembled
+
+
+def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: float, cls: str):
+    """The call tree: node 0 is the duty officer, node j ≥ 1 is member j - 1 (member order).
+
+    Node j's list is nodes fanout·j + 1 … fanout·j + fanout. A caller works through its list one
+    call after another; a reached member starts on its own list once it has acknowledged; the
+    list of a member who cannot be reached goes to the end of the caller's list.
+    """
+    n = len(tp.member_ids)
+    u, ack, travel, calls = u.tolist(), ack.tolist(), travel.tolist(), calls.tolist()
+    reach, slowdown, group_of = tp.reachable, tp.slowdown, tp.group_of
+    ids, numbers = tp.member_ids, tp.member_numbers
+    groups = [tp.groups[g] for g in group_of]
+    units = [tp.units[x] for x in tp.unit_of]
+    period_at = plan.period_at
+    assembled = [float("inf")] * n
+    records: list[tuple] = []
+    callers = [(t0, 0)]
+    while callers:
+        t, node = callers.pop()
+        todo = deque(range(fanout * node + 1, min(fanout * node + fanout, n) + 1))
+        while todo:
+            j = todo.popleft()
+            m = j - 1
+            start, t = t, t + calls[m]
+            g, p = group_of[m], period_at(start)
+            head = (ids[m], groups[m], cls, numbers[m], units[m])
+            records.append((start, MEMBER_PAGED, *head))
+            if u[m] < reach[g][p]:
+                s = slowdown[g][p]
+                t_ack = t + ack[m] * s
+                assembled[m] = t_ack + travel[m] * s
+                records.append((t_ack, MEMBER_ACKNOWLEDGED, *head))
+                records.append((assembled[m], MEMBER_ASSEMBLED, *head))
+                callers.append((t_ack, j))
+            else:
+                records.append((t, MEMBER_UNREACHABLE, *head))
+                todo.extend(range(fanout * j + 1, min(fanout * j + fanout, n) + 1))
+    return records, np.asarray(assembled)
+
+
+def _ready_times(tp: TeamPlan, assembled: np.ndarray) -> list[float | None]:
+    ready: list[float | None] = []
+    unit_of = np.asarray(tp.unit_of)
+    for x, need in enumerate(tp.needed):
+        times = assembled[unit_of == x]
+        times = times[np.isfinite(times)]
+        ready.append(float(np.partition(times, need - 1)[need - 1]) if len(times) >= need else None)
+    return ready
+
+
+def load_vehicles(team: Team, streams: Streams, start: float) -> list[float]:
+    """When each vehicle is loaded, loading from ``start`` with ``loaders`` at once, in order."""
+    v = team.vehicles
+    if v.count == 0:
+        return []
+    loads = (np.full(v.count, v.load.value) if isinstance(v.load, Fixed)
+             else v.load.sample(streams.rng("vehicles"), v.count)).tolist()
+    free = [start] * min(v.loaders, v.count)
+    done = []
+    for load in loads:
+        t = heapq.heappop(free) + load
+        done.append(t)
+        heapq.heappush(free, t)
+    return done
+
+
+class TeamMobilisation:
+    """The team inside a running world: from the mobilise order to the arrival on site."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.plan = world.plan.team
+        self.team = world.scenario.team
+        self.callout_started = False
+        self.order_needed = self.team.deploy.order
+        self.deploy_ordered = False
+        self.ready_to_leave = False
+        self.departed = False
+        self.cls = ""
+        self.kept: list[tuple] = []
+        """Member and vehicle records, to be merged into the log at the end."""
+
+    def mobilise(self, cls: str) -> None:
+        """The team's organisation has acted on a mobilise order: start the call-out (once)."""
+        if self.callout_started:
+            return
+        self.callout_started = True
+        self.cls = cls
+        world, env, tp = self.world, self.world.env, self.plan
+        now = env.now
+        world.record((now, CALLOUT_STARTED, tp.organisation, "", cls, len(tp.member_ids),
+                   self.team.callout.method))
+        result = call_out(world.plan, self.team, world.streams, now, cls)
+        self.kept.extend(result.records)
+        ready = result.ready
+        order = sorted((t, x) for x, t in enumerate(ready) if t is not None)
+        for t, x in order:
+            world.pending += 1
+            env.timeout(t - now, x).callbacks.append(self._unit_ready)
+        if not order:
+            return  # no unit can ever be ready: nothing is loaded, nobody leaves
+        vehicles = load_vehicles(self.team, world.streams, order[0][0])
+        n = len(vehicles)
+        self.kept.extend((t, VEHICLE_LOADED, tp.organisation, "", cls, i, f"{i} of {n}")
+                         for i, t in enumerate(vehicles, 1))
+        deploy_ready = [ready[x] for x in tp.deploy_units]
+        if None in deploy_ready:
+            return  # a unit the team needs can never be ready: it cannot leave
+        leave = max([*deploy_ready, *vehicles])
+        env.timeout(leave - now).callbacks.append(self._ready_to_leave)
+
+    def deploy(self) -> None:
+        """The team's organisation has acted on a deploy order."""
+        self.deploy_ordered = True
+        self._maybe_depart()
+
+    def _unit_ready(self, event) -> None:
+        x = event.value
+        tp, world = self.plan, self.world
+        need = tp.needed[x]
+        world.record((world.env.now, UNIT_READY, tp.units[x], "", self.cls, need,
+                   f"{need} of {tp.sizes[x]} assembled"))
+        world.pending -= 1
+        world.check_end()
+
+    def _ready_to_leave(self, _event) -> None:
+        self.ready_to_leave = True
+        self._maybe_depart()
+
+    def _maybe_depart(self) -> None:
+        if self.departed or not self.ready_to_leave or (self.order_needed and not self.deploy_ordered):
+            return
+        self.departed = True
+        world = self.world
+        world.record((world.env.now, TEAM_DEPARTED, self.plan.organisation, "", self.cls, 0, ""))
+        transit = world.streams.sampler("transit", self.team.transit)()
+        world.env.timeout(transit).callbacks.append(self._on_site)
+
+    def _on_site(self, _event) -> None:
+        world = self.world
+        world.record((world.env.now, TEAM_ON_SITE, self.plan.organisation, "", self.cls, 0, ""))
+        world.on_site = True
+        world.check_end()

@@ -1,0 +1,308 @@
+"""The world: one replication of a scenario as a SimPy model.
+
+Organisations receive messages, run the handlers that react to them as tasks for their duty staff,
+and send what the handlers say over links whose channels delay, fail and fall back. The accident
+delivers each class change to the site; the team's organisation starts the call-out when it has
+acted on a mobilise order. Everything that happens is appended to one list of records, which
+``run`` returns as an :class:`~nukesim.events.EventLog`.
+
+The run stops at the horizon, or as soon as the team is on site and nothing about the accident is
+still under way: no message in transit, no accident task queued or running, no class change or
+unit readiness still to come.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+import simpy
+
+from ..events import (
+    ACCIDENT,
+    BACKGROUND,
+    ENDED,
+    MESSAGE_FAILED,
+    MESSAGE_LOST,
+    MESSAGE_RECEIVED,
+    MESSAGE_REROUTED,
+    MESSAGE_RETRIED,
+    MESSAGE_SENT,
+    OUTAGE_APPLIED,
+    TASK_FINISHED,
+    TASK_QUEUED,
+    TASK_STARTED,
+    EventLog,
+)
+from ..scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, Scenario
+from .plan import HandlerPlan, LinkPlan, OrganisationPlan, plan_for
+from .staff import ACCIDENT_WORK, BACKGROUND_WORK, DutyStaff
+from .streams import Streams
+from .team import TeamMobilisation
+
+ENDED_AT_HORIZON = "horizon"
+ENDED_DONE = "done"
+
+
+class _Organisation:
+    """The state of one organisation during a replication."""
+
+    __slots__ = ("plan", "name", "staff", "handling", "waits", "fired", "seen", "held")
+
+    def __init__(self, world: World, plan: OrganisationPlan) -> None:
+        self.plan = plan
+        self.name = plan.name
+        self.staff = DutyStaff(world.env, plan.name, plan.capacity, plan.schedule[0][1], world.records)
+        stream = f"handling:{plan.name}"
+        handlers = [h for hs in plan.handlers.values() for h in hs]
+        self.handling = {h.index: world.streams.sampler(stream, h.time) for h in handlers}
+        self.waits: dict[int, set[str]] = {}
+        self.fired: set[int] = set()
+        self.seen: set[tuple[str, str]] = set()
+        self.held: dict[tuple[str, str], list[tuple[HandlerPlan, str, int]]] = {}
+
+
+class _Link:
+    """A link's draws during a replication: one uniform per attempt, delays per channel."""
+
+    __slots__ = ("plan", "uniform", "delays")
+
+    def __init__(self, world: World, plan: LinkPlan) -> None:
+        self.plan = plan
+        self.uniform = world.streams.sampler(plan.stream, None)
+        self.delays = [world.streams.sampler(plan.stream, ch.delay) for ch in plan.channels]
+
+
+class World:
+    """One replication of ``scenario``: build it, add outages if you like, then ``run`` it once."""
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int = 0) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.replication = replication
+        self.plan = plan = plan_for(scenario)
+        self.env = env = simpy.Environment(initial_time=0.0)
+        self.streams = Streams(seed, replication)
+        self.records: list[tuple] = []
+        self.record = self.records.append
+        self.inflight = 0
+        """Accident messages in transit plus accident tasks queued or running."""
+        self.pending = 0
+        """Class changes and unit readiness still to come."""
+        self.on_site = False
+        self._messages = 0
+        self._tasks = 0
+        self._down = dict.fromkeys(scenario.channels, 0)
+        self._links: dict[tuple[str, str], _Link] = {}
+        self._end = env.event()
+        self._ran = False
+
+        self.orgs = {name: _Organisation(self, p) for name, p in plan.organisations.items()}
+        self.team = TeamMobilisation(self)
+        for outage in scenario.outages:
+            self.make_unavailable(outage.target, outage.start, outage.end)
+        for org in self.orgs.values():
+            for t, staff in org.plan.schedule[1:]:
+                env.timeout(t, staff).callbacks.append(self._staff_change(org.staff))
+            if org.plan.background is not None:
+                env.process(self._background(org))
+        for change in scenario.accident.timeline:
+            self.pending += 1
+            env.timeout(change.at, change.class_).callbacks.append(self._class_change)
+        env.timeout(scenario.horizon).callbacks.append(self._at_horizon)
+
+    # --- the public API ---------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+    def make_unavailable(self, target: str, start: float, end: float) -> None:
+        """Make an organisation or a channel unavailable from ``start`` to ``end`` (minutes).
+
+        An unavailable organisation has no staff free for any work (running tasks finish first;
+        messages still arrive and queue). Every attempt started on an unavailable channel fails,
+        and the sender notices after the channel's ``detect`` time. A start in the past means now.
+        """
+        if target in self.orgs:
+            what = "organisation"
+        elif target in self._down:
+            what = "channel"
+        else:
+            known = ", ".join([*self.orgs, *self._down])
+            raise ValueError(f"unknown organisation or channel {target!r}; known: {known}")
+        if not end > start:
+            raise ValueError(f"an outage must end after it starts ({start} .. {end})")
+        if self._ran and self._end.processed:
+            raise RuntimeError("the run has ended")
+        now = self.env.now
+        if end <= now:
+            raise ValueError(f"the outage is over already (it ends at {end}, now is {now})")
+        if start <= now:
+            self._outage(target, what, True)
+        else:
+            self.env.timeout(start - now).callbacks.append(lambda _: self._outage(target, what, True))
+        self.env.timeout(end - now).callbacks.append(lambda _: self._outage(target, what, False))
+
+    def run(self) -> EventLog:
+        """Run to the end (the horizon, or earlier once all is done) and return the event log."""
+        if self._ran:
+            raise RuntimeError("a World runs once; build a new one for another replication")
+        self._ran = True
+        self.env.run(until=self._end)
+        end = self.env.now
+        records = self.records
+        kept = [r for r in self.team.kept if r[0] <= end]
+        if kept:
+            # member and vehicle records first where times tie: they cause what the model logged
+            kept.sort(key=itemgetter(0))
+            kept.extend(records)
+            kept.sort(key=itemgetter(0))  # stable, and both halves are already sorted runs
+            records = kept
+        records.append((end, ENDED, "", "", "", 0, self._end.value))
+        return EventLog(records, self.scenario.name, self.seed, self.replication)
+
+    # --- the end --------------------------------------------------------------------------------
+
+    def check_end(self) -> None:
+        """End now if the team is on site and nothing about the accident is under way."""
+        if self.on_site and not self.inflight and not self.pending and not self._end.triggered:
+            self._end.succeed(ENDED_DONE)
+
+    def _at_horizon(self, _event: simpy.Event) -> None:
+        if not self._end.triggered:
+            self._end.succeed(ENDED_AT_HORIZON)
+
+    # --- organisations ----------------------------------------------------------------------------
+
+    def _staff_change(self, staff: DutyStaff):
+        return lambda event: staff.set_scheduled(event.value)
+
+    def _outage(self, target: str, what: str, begins: bool) -> None:
+        self.record((self.env.now, OUTAGE_APPLIED, target, what, "", 0, "begins" if begins else "ends"))
+        if what == "organisation":
+            self.orgs[target].staff.outage(begins)
+        else:
+            self._down[target] += 1 if begins else -1
+
+    def _class_change(self, event: simpy.Event) -> None:
+        self._messages += 1
+        self._receive(self.scenario.accident.site, CLASS_CHANGE, event.value, self._messages,
+                      ACCIDENT, ACCIDENT)
+        self.pending -= 1
+        self.check_end()
+
+    def _receive(self, name: str, kind: str, cls: str, ref: int, sender: str, info: str) -> None:
+        """A message arrives: log it, release held handlers, fire the handlers it triggers."""
+        self.record((self.env.now, MESSAGE_RECEIVED, name, kind, cls, ref, info))
+        org = self.orgs[name]
+        if org.plan.needs_approvals:
+            key = (sender, kind)
+            org.seen.add(key)
+            for h, held_cls, held_ref in org.held.pop(key, ()):
+                self._fire(org, h, held_cls, held_ref)
+        handlers = org.plan.handlers.get(kind)
+        if not handlers:
+            return
+        rank = self.plan.rank[cls]
+        for h in handlers:
+            if rank < h.min_rank:
+                continue
+            if h.wait_count:
+                if h.index in org.fired or sender not in h.wait_from:
+                    continue
+                senders = org.waits.setdefault(h.index, set())
+                if sender in senders:
+                    continue
+                senders.add(sender)
+                if len(senders) < h.wait_count:
+                    continue
+                org.fired.add(h.index)
+            if h.approval is not None and h.approval not in org.seen:
+                org.held.setdefault(h.approval, []).append((h, cls, ref))
+                continue
+            self._fire(org, h, cls, ref)
+
+    def _fire(self, org: _Organisation, h: HandlerPlan, cls: str, ref: int) -> None:
+        self.inflight += 1
+        self._tasks += 1
+        self.env.process(self._task(org, ACCIDENT_WORK, h.on, cls, self._tasks, f"m{ref} h{h.index}",
+                                    org.handling[h.index](), h))
+
+    def _task(self, org: _Organisation, priority: int, kind: str, cls: str, task: int, info: str,
+              duration: float, handler: HandlerPlan | None):
+        """One piece of work: wait for a free person, hold them for ``duration``, then act."""
+        env, record, name = self.env, self.record, org.name
+        record((env.now, TASK_QUEUED, name, kind, cls, task, info))
+        request = org.staff.slots.request(priority)
+        yield request
+        record((env.now, TASK_STARTED, name, kind, cls, task, info))
+        yield env.timeout(duration)
+        org.staff.slots.release(request)
+        record((env.now, TASK_FINISHED, name, kind, cls, task, info))
+        if handler is None:
+            return
+        for to, send_kind in handler.sends:
+            self.send(name, to, send_kind, cls)
+        if name == self.team.plan.organisation:
+            if kind == MOBILISE:
+                self.team.mobilise(cls)
+            elif kind == DEPLOY:
+                self.team.deploy()
+        self.inflight -= 1
+        self.check_end()
+
+    def _background(self, org: _Organisation):
+        """Routine work arriving at random, each piece a task below accident work."""
+        background = org.plan.background
+        stream = f"background:{org.name}"
+        interarrival = self.streams.sampler(stream, background.interarrival)
+        duration = self.streams.sampler(stream, background.duration)
+        env, process = self.env, self.env.process
+        while True:
+            yield env.timeout(interarrival())
+            self._tasks += 1
+            process(self._task(org, BACKGROUND_WORK, BACKGROUND, "", self._tasks, "", duration(), None))
+
+    # --- messages ---------------------------------------------------------------------------------
+
+    def send(self, sender: str, to: str, kind: str, cls: str) -> None:
+        """Start a message on its way from ``sender`` to ``to``."""
+        self._messages += 1
+        ref = self._messages
+        now = self.env.now
+        self.record((now, MESSAGE_SENT, sender, kind, cls, ref, to))
+        link = self._links.get((sender, to))
+        if link is None:
+            plan = self.plan.links.get((sender, to))
+            if plan is None:  # no link: the graph checks report this; here the message is lost
+                self.record((now, MESSAGE_LOST, sender, kind, cls, ref, to))
+                return
+            link = self._links[(sender, to)] = _Link(self, plan)
+        self.inflight += 1
+        self.env.process(self._transmit(sender, to, kind, cls, ref, link))
+
+    def _transmit(self, sender: str, to: str, kind: str, cls: str, ref: int, link: _Link):
+        """Try each channel of the link in turn, each ``1 + retries`` times, until one gets through."""
+        env, record, down = self.env, self.record, self._down
+        channels = link.plan.channels
+        last = len(channels) - 1
+        for c, ch in enumerate(channels):
+            for attempt in range(ch.attempts):
+                u = link.uniform()
+                delay = link.delays[c]()
+                if u < ch.fails or down[ch.name]:
+                    yield env.timeout(ch.detect)
+                    record((env.now, MESSAGE_FAILED, sender, kind, cls, ref, ch.name))
+                    if attempt + 1 < ch.attempts:
+                        record((env.now, MESSAGE_RETRIED, sender, kind, cls, ref, ch.name))
+                    elif c < last:
+                        record((env.now, MESSAGE_REROUTED, sender, kind, cls, ref, channels[c + 1].name))
+                    continue
+                yield env.timeout(delay)
+                self._receive(to, kind, cls, ref, sender, f"{sender} via {ch.name}")
+                self.inflight -= 1
+                self.check_end()
+                return
+        record((env.now, MESSAGE_LOST, sender, kind, cls, ref, to))
+        self.inflight -= 1
+        self.check_end()

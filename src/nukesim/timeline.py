@@ -1,0 +1,174 @@
+"""The timeline: one replication told as who knew what, and when.
+
+``format_timeline(log, scenario)`` turns an event log into rows ``(time, who, what, detail)`` a
+trainer can read aloud: the messages each organisation received (from whom, over which channel),
+the failures, retries and reroutes on the way, the work done on them, the call-out, the units
+reaching readiness, the vehicles, the departure and the arrival. Member-level events are
+summarised per unit ("12 of 95 unreachable"); routine background work, and staff changes after
+the last thing that happened, are left out. The rows are
+plain strings, so any front end (the CLI prints them with rich) can lay them out.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .events import (
+    ACCIDENT,
+    BACKGROUND,
+    CALLOUT_STARTED,
+    ENDED,
+    INJECT_APPLIED,
+    MEMBER_ASSEMBLED,
+    MEMBER_PAGED,
+    MEMBER_UNREACHABLE,
+    MESSAGE_FAILED,
+    MESSAGE_LOST,
+    MESSAGE_RECEIVED,
+    MESSAGE_REROUTED,
+    MESSAGE_RETRIED,
+    MESSAGE_SENT,
+    OUTAGE_APPLIED,
+    STAFF_CHANGED,
+    TASK_FINISHED,
+    TASK_QUEUED,
+    TASK_STARTED,
+    TEAM_DEPARTED,
+    TEAM_ON_SITE,
+    UNIT_READY,
+    VEHICLE_LOADED,
+    EventLog,
+)
+from .scenario.models import Scenario
+
+Row = tuple[str, str, str, str]
+
+
+def format_time(scenario: Scenario, t: float) -> str:
+    """``'52.0m Mon 10:52'``: minutes since t = 0 and the wall clock in the start's zone."""
+    clock = scenario.start + timedelta(minutes=t)
+    return f"{t:.1f}m {clock:%a %H:%M}"
+
+
+class _Unit:
+    __slots__ = ("paged", "unreachable", "assembled", "last_call", "last_row")
+
+    def __init__(self) -> None:
+        self.paged = self.unreachable = self.assembled = 0
+        self.last_call = -1.0
+        self.last_row = 0.0
+
+
+def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
+    """The rows of the timeline of one replication, in time order."""
+    rows: list[tuple[float, float, str, str, str]] = []
+
+    def row(t: float, who: str, what: str, detail: str = "", order: float | None = None) -> None:
+        rows.append((t, len(rows) if order is None else order, who, what, detail))
+
+    team = scenario.team
+    units = {name: _Unit() for name in team.units}
+    sent: dict[int, tuple[str, float]] = {}  # message id -> (receiver, time sent)
+    queued: dict[int, float] = {}
+    started: dict[int, float] = {}
+    vehicles: list[float] = []
+    departed = None
+    end = None
+    last = 0.0  # the last time anything happened but routine work and staff changes
+    staff_rows: list[int] = []
+    for t, typ, org, kind, cls, ref, info in log.records:
+        if typ != STAFF_CHANGED and typ != ENDED and kind != BACKGROUND:
+            last = t
+        about = f"{kind} ({cls})" if cls else kind
+        if typ == MESSAGE_SENT:
+            sent[ref] = (info, t)
+            row(t, org, f"sends {about}", f"to {info}")
+        elif typ == MESSAGE_RECEIVED:
+            if info == ACCIDENT:
+                row(t, org, f"accident at class {cls}", "the emergency class changes at the site")
+            else:
+                sender, _, channel = info.partition(" via ")
+                took = t - sent[ref][1] if ref in sent else 0.0
+                row(t, org, f"receives {about}", f"from {sender} via {channel}, {took:.1f} min after sending")
+        elif typ == MESSAGE_FAILED:
+            row(t, org, f"{kind} failed on {info}", f"to {sent.get(ref, ('?',))[0]}")
+        elif typ == MESSAGE_RETRIED:
+            row(t, org, f"retries {kind}", f"to {sent.get(ref, ('?',))[0]} on {info}")
+        elif typ == MESSAGE_REROUTED:
+            row(t, org, f"reroutes {kind}", f"to {sent.get(ref, ('?',))[0]} via {info}")
+        elif typ == MESSAGE_LOST:
+            row(t, org, f"{kind} lost", f"to {info}: no channel got through")
+        elif kind == BACKGROUND and typ in (TASK_QUEUED, TASK_STARTED, TASK_FINISHED):
+            continue
+        elif typ == TASK_QUEUED:
+            queued[ref] = t
+        elif typ == TASK_STARTED:
+            started[ref] = t
+            waited = t - queued.get(ref, t)
+            row(t, org, f"works on {about}", f"waited {waited:.1f} min for free staff" if waited else "")
+        elif typ == TASK_FINISHED:
+            row(t, org, f"done with {about}", f"took {t - started.get(ref, t):.1f} min")
+        elif typ == STAFF_CHANGED:
+            staff_rows.append(len(rows))
+            row(t, org, f"{ref} on duty", "")
+        elif typ == OUTAGE_APPLIED:
+            row(t, org, "unavailable" if info == "begins" else "available again", kind)
+        elif typ == INJECT_APPLIED:
+            row(t, org, "inject", info)
+        elif typ == CALLOUT_STARTED:
+            how = (f"page to all {ref} members" if info == "page"
+                   else f"call tree, each caller calls {team.callout.fanout}; {ref} members")
+            row(t, org, "starts the call-out", how)
+        elif typ == MEMBER_PAGED:
+            u = units[info]
+            u.paged += 1
+            u.last_call, u.last_row = t, len(rows) - 0.5
+        elif typ == MEMBER_UNREACHABLE:
+            u = units[info]
+            u.unreachable += 1
+            u.last_call, u.last_row = t, len(rows) - 0.5
+        elif typ == MEMBER_ASSEMBLED:
+            units[info].assembled += 1
+        elif typ == UNIT_READY:
+            u = units[org]
+            row(t, org, "unit ready", f"{ref} of {team.units[org].size} assembled"
+                f" ({u.unreachable} unreachable so far)")
+        elif typ == VEHICLE_LOADED:
+            vehicles.append(t)
+            if len(vehicles) == team.vehicles.count:
+                row(t, org, "vehicles loaded", f"all {len(vehicles)}, the first at "
+                    f"{format_time(scenario, vehicles[0])}")
+        elif typ == TEAM_DEPARTED:
+            departed = t
+            deploy = team.deploy.units
+            row(t, "team", "departs for the site", "all units" if deploy == "all" else ", ".join(deploy))
+        elif typ == TEAM_ON_SITE:
+            row(t, "team", "on site", f"after {t - departed:.1f} min in transit" if departed is not None
+                else "")
+        elif typ == ENDED:
+            end = t
+    if end is None:
+        end = log.records[-1][0] if log.records else 0.0
+
+    for name, u in units.items():
+        size = team.units[name].size
+        if u.paged:
+            verb = "paged" if team.callout.method == "page" else "called"
+            row(u.last_call, name, f"{u.paged} of {size} members {verb}",
+                f"{u.unreachable} of {u.paged} unreachable", order=u.last_row)
+    if vehicles and len(vehicles) < team.vehicles.count:
+        row(end, team.organisation, "vehicles not all loaded", f"{len(vehicles)} of {team.vehicles.count}")
+    ready = {r[2] for r in log.records if r[1] == UNIT_READY}
+    for name, u in units.items():
+        if u.paged and name not in ready:
+            row(end, name, "unit not ready", f"{u.assembled} of {team.units[name].size} assembled,"
+                f" {u.unreachable} unreachable")
+    reason = next((r[6] for r in reversed(log.records) if r[1] == ENDED), "")
+    row(end, "", "end of run", "horizon reached" if reason == "horizon"
+        else "team on site and nothing under way")
+
+    # staff changes matter while something is going on, not through the quiet hours after
+    quiet = {i for i in staff_rows if rows[i][0] > last}
+    rows = [r for i, r in enumerate(rows) if i not in quiet]
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return [(format_time(scenario, t), who, what, detail) for t, _, who, what, detail in rows]

@@ -1,0 +1,107 @@
+"""Metrics and the timeline are functions of the event log: names, order, missing values, the end."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from test_engine_build import build, mobilising
+
+from nukesim.events import Event, EventLog
+from nukesim.metrics import compute_metrics
+from nukesim.scenario import apply_overrides, load_scenario, metric_names
+from nukesim.sim import simulate
+from nukesim.timeline import format_timeline
+
+MINIMAL = Path(__file__).resolve().parents[1] / "scenarios" / "minimal.yaml"
+
+
+@pytest.fixture(scope="module")
+def minimal():
+    return load_scenario(MINIMAL)[0]
+
+
+def test_every_metric_name_in_order(minimal):
+    m = compute_metrics(simulate(minimal, seed=1), minimal)
+    assert list(m) == metric_names(minimal)
+    assert all(isinstance(v, float) for v in m.values())
+
+
+def test_metrics_are_missing_when_the_horizon_is_too_short(minimal):
+    short = apply_overrides(minimal, ["horizon=20m"])
+    log = simulate(short, seed=1)
+    m = compute_metrics(log, short)
+    assert log.end == 20.0 and log.records[-1][6] == "horizon"
+    assert m["notified:plant"] == 0.0
+    for name in ("callout_started", "unit_ready:responders", "team_mobilized", "team_departed",
+                 "team_on_site", "notified:team_office", "wait:team_office"):
+        assert math.isnan(m[name]), name
+    assert m["utilization:team_office"] == 0.0  # on duty, idle
+
+
+def test_run_ends_once_the_team_is_on_site_and_nothing_is_under_way(minimal):
+    for r in range(20):
+        log = simulate(minimal, seed=2, replication=r)
+        m = compute_metrics(log, minimal)
+        if not math.isnan(m["team_on_site"]):
+            assert log.end == m["team_on_site"] and log.records[-1][6] == "done"
+        else:
+            assert log.end == minimal.horizon
+
+
+def test_run_waits_for_later_class_changes_before_ending():
+    s = mobilising({"units": {"u": {"size": 1}}},
+                   accident={"site": "plant", "timeline": [{"at": 0, "class": "alert"},
+                                                           {"at": 300, "class": "emergency"}]})
+    log = simulate(s, seed=1)
+    assert compute_metrics(log, s)["team_on_site"] == 0.0
+    assert log.end == 300.0
+
+
+def test_utilization_is_busy_time_over_staff_time():
+    plant = {"staff": 2, "handlers": [{"on": "class_change", "time": 30}]}
+    timeline = [{"at": 0, "class": "alert"}, {"at": 90, "class": "alert"}]
+    s = build(horizon="100m", organisations={"plant": plant},
+              accident={"site": "plant", "timeline": timeline})
+    m = compute_metrics(simulate(s, seed=1), s)
+    assert m["utilization:plant"] == pytest.approx((30 + 10) / 200)  # the second task is cut at 100
+    assert m["wait:plant"] == 0.0
+
+
+def test_metrics_read_only_the_log():
+    s = build(organisations={"plant": {"staff": 1, "handlers": [{"on": "class_change", "time": 5}]}})
+    records = [
+        (0.0, "staff", "plant", "", "", 1, ""),
+        (0.0, "received", "plant", "class_change", "alert", 1, "accident"),
+        (0.0, "queued", "plant", "class_change", "alert", 1, ""),
+        (2.0, "started", "plant", "class_change", "alert", 1, ""),
+        (7.0, "finished", "plant", "class_change", "alert", 1, ""),
+        (10.0, "ended", "", "", "", 0, "horizon"),
+    ]
+    m = compute_metrics(EventLog(records, "hand-made", 0, 0), s)
+    assert m["notified:plant"] == 0.0 and m["wait:plant"] == 2.0 and m["utilization:plant"] == 0.5
+
+
+def test_event_log_iterates_named_events(minimal):
+    log = simulate(minimal, seed=1)
+    first = next(iter(log))
+    assert isinstance(first, Event) and first.t == 0.0 and first.type == "staff"
+    assert len(log) == len(list(log))
+    assert "records" in repr(log)
+
+
+def test_timeline_tells_who_knew_what_when(minimal):
+    tree = apply_overrides(minimal, ["team.callout.method=tree", "channels.phone.fails=0.6"])
+    for s in (minimal, tree):
+        rows = format_timeline(simulate(s, seed=3), s)
+        assert all(len(row) == 4 and all(isinstance(x, str) for x in row) for row in rows)
+        text = "\n".join(" | ".join(row) for row in rows)
+        assert "0.0m Mon 10:00 | plant | accident at class alert" in text
+        assert "receives notification (alert) | from plant via" in text
+        assert "starts the call-out" in text
+        assert "members paged" in text or "members called" in text
+        assert "unreachable" in text and "end of run" in rows[-1][2]
+        assert "background" not in text
+    rows = format_timeline(simulate(tree, seed=3), tree)
+    assert any("failed on phone" in row[2] for row in rows)
