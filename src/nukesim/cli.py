@@ -34,7 +34,8 @@ app = typer.Typer(
     help="Simulate how a nuclear emergency alert climbs the command chain and how fast the "
     "rescue team is mobilised.",
 )
-out = Console()
+# Piped output keeps whole table rows (rich would wrap at 80 columns without a terminal).
+out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 err = Console(stderr=True)
 
 DEFAULT_SCENARIO = "china_national_team.yaml"
