@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -85,12 +85,15 @@ class ByPeriod(Model, Generic[T]):
     """A value that depends on the calendar period: ``day``, ``night`` or ``weekend``.
 
     Write a single value for all periods, or a mapping; ``night`` defaults to ``day`` and
-    ``weekend`` to ``night``.
+    ``weekend`` to ``night``. Factors and probabilities also let ``day`` default to 1, so
+    ``slowdown: {night: 1.55}`` reads as it sounds.
     """
 
     day: T
     night: T
     weekend: T
+
+    _default_day: ClassVar[object] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -98,6 +101,8 @@ class ByPeriod(Model, Generic[T]):
         if not isinstance(data, dict):
             return {"day": data, "night": data, "weekend": data}
         data = dict(data)
+        if "day" not in data and cls._default_day is not None:
+            data["day"] = cls._default_day
         if "day" in data:
             data.setdefault("night", data["day"])
         if "night" in data:
@@ -117,11 +122,15 @@ class StaffLevels(ByPeriod[Annotated[int, Field(ge=0)]]):
 
 
 class PeriodProbabilities(ByPeriod[Probability]):
-    """A probability by period."""
+    """A probability by period (``day`` defaults to 1)."""
+
+    _default_day: ClassVar[object] = 1.0
 
 
 class PeriodFactors(ByPeriod[Annotated[float, Field(gt=0.0)]]):
-    """A positive factor by period."""
+    """A positive factor by period (``day`` defaults to 1)."""
+
+    _default_day: ClassVar[object] = 1.0
 
 
 # --- time ---------------------------------------------------------------------------------------
@@ -241,6 +250,13 @@ class Background(Model):
 
     interarrival: Distribution
     duration: Distribution
+
+    @model_validator(mode="after")
+    def _arrivals_spaced(self) -> Background:
+        if self.interarrival.mean <= 0:
+            raise ValueError("background interarrival must have a positive mean (work cannot arrive "
+                             "infinitely often)")
+        return self
 
 
 class Organisation(Model):

@@ -13,6 +13,10 @@ from collections.abc import Iterator
 from .models import CLASS_CHANGE, ORDER_KINDS, Scenario
 from .problems import Problem, unknown
 
+RESERVED_ORGANISATIONS = ("accident",)
+"""Names the event log uses for the accident itself."""
+RESERVED_KINDS = ("background",)
+"""The kind of routine (background) tasks in the event log."""
 FIXED_METRICS = ("callout_started", "team_mobilized", "team_departed", "team_on_site")
 PER_ORG_METRICS = ("notified", "wait", "utilization")
 
@@ -46,6 +50,10 @@ def check_references(s: Scenario) -> Iterator[Problem]:
         if name is not None and name not in classes:
             yield Problem(path, unknown("class", name, classes))
 
+    for name in s.organisations:
+        if name in RESERVED_ORGANISATIONS:
+            yield Problem(("organisations", name), f"'{name}' is reserved (the event log uses it for "
+                          "the accident itself); choose another name")
     yield from org(("accident", "site"), s.accident.site)
     for i, change in enumerate(s.accident.timeline):
         yield from cls(("accident", "timeline", i, "class"), change.class_)
@@ -72,8 +80,13 @@ def check_references(s: Scenario) -> Iterator[Problem]:
         for i, h in enumerate(o.handlers):
             base = ("organisations", name, "handlers", i)
             yield from cls((*base, "class_at_least"), h.class_at_least)
+            if h.on in RESERVED_KINDS:
+                yield Problem((*base, "on"), f"'{h.on}' is reserved for routine work; choose another kind")
             for j, send in enumerate(h.send):
                 yield from org((*base, "send", j, "to"), send.to)
+                if send.kind in RESERVED_KINDS:
+                    yield Problem((*base, "send", j, "kind"),
+                                  f"'{send.kind}' is reserved for routine work; choose another kind")
                 if send.kind == CLASS_CHANGE:
                     yield Problem((*base, "send", j, "kind"),
                                   f"'{CLASS_CHANGE}' is sent only by the accident itself")
