@@ -10,6 +10,7 @@ interval is far narrower than that of two independent runs.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -83,6 +84,9 @@ def _paired_p90_ci(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[float, floa
         return np.quantile(ys, 0.9, axis=axis, method="inverted_cdf") - \
             np.quantile(xs, 0.9, axis=axis, method="inverted_cdf")
 
-    res = sps.bootstrap((x, y), stat, paired=True, vectorized=True, n_resamples=2000,
-                        method="percentile", random_state=np.random.default_rng(seed))
+    # identical variants give a degenerate bootstrap distribution: a zero-width interval, no warning
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore")
+        res = sps.bootstrap((x, y), stat, paired=True, vectorized=True, n_resamples=2000,
+                            method="percentile", random_state=np.random.default_rng(seed))
     return (float(res.confidence_interval.low), float(res.confidence_interval.high))
