@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -35,7 +35,7 @@ app = typer.Typer(
     "rescue team is mobilised.",
 )
 # Piped output keeps whole table rows (rich would wrap at 80 columns without a terminal).
-out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
+out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 DEFAULT_SCENARIO = "china_national_team.yaml"
@@ -60,8 +60,8 @@ def user_errors() -> Iterator[None]:
         for problem in exc.problems:
             err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    except (typer.Exit, typer.Abort, KeyboardInterrupt):
-        raise
+    except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
+        raise  # Typer reports a bad option or argument itself, with exit code 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
         if os.environ.get("NUKESIM_DEBUG"):
             raise
@@ -218,10 +218,15 @@ def run(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     set_: SetOption = None,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write summary.json, "  # noqa: UP045
+    out_dir: Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help="Write summary.json, "  # noqa: UP045
                                                     "replications.csv and events.csv here.")] = None,
-    events: Annotated[str, typer.Option(help="Replications whose event log --out writes: "
-                                        "'0,3', 'all' or 'none'.")] = "0",
+    events: Annotated[str, typer.Option(help="Replications whose event log --out writes (events.csv "
+                                        "and the event-log exports): '0,3', 'all' or 'none'.")] = "0",
+    export: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--export", metavar="FORMATS",
+        help="Also write into --out: 'xes' (events.xes, IEEE 1849, one trace per replication), "
+        "'ocel' (events.ocel.json, OCEL 2.0), 'parquet' (replications.parquet, events.parquet; "
+        "needs pyarrow); comma-separated or repeated, or 'all'. See docs/outputs.md.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
     precision: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="Add replications until the 95% CI half-width of each objective metric (or "
@@ -232,6 +237,7 @@ def run(
     from .api import load
     from .runner import default_workers, replicate, replicate_to_precision
 
+    formats = _parse_exports(export or [], out_dir)
     with user_errors():
         scenario = load(file, set_ or ())
         target = _parse_precision(precision) if precision is not None else None
@@ -250,8 +256,7 @@ def run(
                     keep_events=keep, progress=advance)
         summary = result.summary()
         precision_doc = _precision_json(target, reached) if reached is not None else None
-        if out_dir is not None:
-            write_outputs(out_dir, result, summary, precision_doc)
+        written = write_outputs(out_dir, result, summary, precision_doc, formats) if out_dir else []
         if as_json:
             document = summary.to_json()
             if precision_doc is not None:
@@ -268,7 +273,24 @@ def run(
                       + ", ".join(f"{m} ±{100 * v:.2f}%" for m, v in reached.items())
                       + f" (target ±{100 * target:g}%)")
         if out_dir is not None:
-            out.print(f"written: {out_dir}/summary.json, replications.csv, events.csv")
+            out.print(f"written: {out_dir}/" + ", ".join(written), markup=False, soft_wrap=True)
+
+
+def _parse_exports(specs: list[str], out_dir: Path | None) -> list[str]:
+    """The --export formats, checked before any replication runs (exit 2 on a mistake)."""
+    from .exports import missing_requirements, parse_formats
+
+    try:
+        formats = parse_formats(specs)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--export") from None
+    if formats and out_dir is None:
+        raise typer.BadParameter("the exports are written into the --out folder: give --out DIR too",
+                                 param_hint="--export")
+    problems = missing_requirements(formats)
+    if problems:
+        raise typer.BadParameter("; ".join(problems), param_hint="--export")
+    return formats
 
 
 def _parse_precision(text: str) -> float:
@@ -352,8 +374,15 @@ def _signed(value: float, ci: tuple[float, float]) -> str:
     return text
 
 
-def write_outputs(directory: Path, result, summary, precision: dict | None = None) -> None:
-    """Write every output file, or none: files go to a temporary folder first, then move in."""
+def write_outputs(directory: Path, result, summary, precision: dict | None = None,
+                  exports: Sequence[str] = ()) -> list[str]:
+    """Write every output file, or none: files go to a temporary folder first, then move in.
+
+    ``exports`` are format names of ``nukesim.exports.FORMATS``; returns the file names written.
+    """
+    from .events import CSV_COLUMNS
+    from .exports import write_exports
+
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".partial-") as tmp:
         staging = Path(tmp)
@@ -362,19 +391,20 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
             document["precision"] = precision
         (staging / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
         _write_rows(staging / "replications.csv", result)
-        with open(staging / "events.csv", "w", newline="") as fh:
-            first = True
+        with open(staging / "events.csv", "w", newline="", encoding="utf-8") as fh:
+            fh.write(",".join(CSV_COLUMNS) + "\n")  # the header even when no log was kept
             for _, log in sorted(result.events.items()):
-                log.to_csv(fh, header=first)
-                first = False
-        for name in ("summary.json", "replications.csv", "events.csv"):
+                log.to_csv(fh, header=False)
+        names = ["summary.json", "replications.csv", "events.csv", *write_exports(staging, result, exports)]
+        for name in names:
             shutil.move(str(staging / name), directory / name)
+    return names
 
 
 def _write_rows(path: Path, result) -> None:
     import csv
 
-    with open(path, "w", newline="") as fh:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["replication", *result.names])
         for i, row in enumerate(result.values):

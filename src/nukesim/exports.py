@@ -1,0 +1,497 @@
+"""Exports: the event log and the replications in the formats that analysts' tools read.
+
+``summary.json``, ``replications.csv`` and ``events.csv`` answer the planner's questions; the
+exports hand the same results to other tools without a conversion step of the user's own:
+
+- **XES** (IEEE 1849), the case-centric format of process-mining tools (ProM, Disco, Celonis,
+  pm4py). A case must be the unit whose path through the process we want to see, and in nukesim
+  that is one simulated accident: the notification chain is a *chain* — the plant's notice sets
+  off the authority's decision, whose order sets off the team's call-out — so cutting it into one
+  trace per message would lose exactly the causality and the end-to-end time that the chain is
+  about. So there is **one trace per replication**, and the variation between traces is the
+  variation between replications. Activities are named ``"<who>: <what>"`` (``"authority:
+  receive notification"``) because the same step at two organisations is two steps of the chain;
+  a task's three records share one activity and differ by ``lifecycle:transition`` (schedule,
+  start, complete), so tools can tell waiting from working.
+- **OCEL 2.0** (JSON), the object-centric format, for the views a single case notion cannot give:
+  a message's own life (sent, failed, rerouted, received, handled), a member's, an organisation's
+  workload. Objects belong to one replication (``r0/organisation/plant``): replications share a
+  wall clock, so one object across replications would interleave different worlds.
+- **Parquet** for data tools (pandas, polars, DuckDB, Spark): the same rows and columns as
+  ``replications.csv`` and ``events.csv``, with their types, and missing metrics as nulls.
+
+Every export is a function of the event log or of the metric rows — nothing new is computed here.
+Both process-mining formats carry every record's seven fields as ``nukesim:*`` attributes, so each
+record can be rebuilt exactly from either file. The XML and JSON are written one trace or one
+event at a time, so memory stays flat however many replications' logs are kept. XES is written
+with the standard library alone; Parquet needs pyarrow (the ``parquet`` extra). docs/outputs.md
+describes every file and field.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from . import __version__
+from . import events as ev
+from .events import CSV_COLUMNS, EventLog
+from .scenario import Scenario
+from .scenario.problems import unknown
+
+FORMATS: dict[str, tuple[str, ...]] = {
+    "xes": ("events.xes",),
+    "ocel": ("events.ocel.json",),
+    "parquet": ("replications.parquet", "events.parquet"),
+}
+"""Each export format and the files it writes into the output folder."""
+
+FIELDS = tuple(f"nukesim:{name}" for name in ("t", "type", "org", "kind", "cls", "ref", "info"))
+"""The attribute names under which both process-mining formats carry a record's fields."""
+
+_XES_NS = "http://www.xes-standard.org/"
+_EXTENSIONS = (("Concept", "concept"), ("Time", "time"), ("Organizational", "org"),
+               ("Lifecycle", "lifecycle"))
+_EPOCH = "1970-01-01T00:00:00.000+00:00"
+
+
+def parse_formats(specs: Iterable[str]) -> list[str]:
+    """Format names from ``--export`` values (``"xes,ocel"``, repeatable; ``all`` = every one).
+
+    Raises ``ValueError`` naming an unknown format and the closest known one.
+    """
+    chosen: list[str] = []
+    for spec in specs:
+        for name in (part.strip().lower() for part in spec.split(",")):
+            if not name or name == "none":
+                continue
+            if name == "all":
+                chosen.extend(FORMATS)
+            elif name in FORMATS:
+                chosen.append(name)
+            else:
+                raise ValueError(unknown("export format", name, [*FORMATS, "all"]))
+    return list(dict.fromkeys(chosen))
+
+
+def missing_requirements(formats: Iterable[str]) -> list[str]:
+    """What must be installed for these formats and is not (checked before a long run starts)."""
+    if "parquet" in formats and importlib.util.find_spec("pyarrow") is None:
+        return ["parquet needs pyarrow: pip install 'nukesim[parquet]' (or pip install pyarrow)"]
+    return []
+
+
+def write_exports(directory: Path, result, formats: Iterable[str]) -> list[str]:
+    """Write the chosen formats of ``result`` (a ``Replications``) into ``directory``.
+
+    The event-log formats hold the replications whose logs were kept (``--events``), in order.
+    Returns the names of the files written.
+    """
+    logs = [log for _, log in sorted(result.events.items())]
+    written: list[str] = []
+    for name in formats:
+        if name == "xes":
+            write_xes(directory / "events.xes", logs, result.scenario)
+        elif name == "ocel":
+            write_ocel(directory / "events.ocel.json", logs, result.scenario)
+        elif name == "parquet":
+            write_parquet(directory, result)
+        written.extend(FORMATS[name])
+    return written
+
+
+# --- what a record means -----------------------------------------------------------------------
+
+_TASKS = {ev.TASK_QUEUED: ("queue", "schedule"), ev.TASK_STARTED: ("start handling", "start"),
+          ev.TASK_FINISHED: ("finish handling", "complete")}
+"""A task record's OCEL verb and its XES lifecycle transition."""
+
+_ACTIVITIES: dict[str, str] = {
+    ev.MESSAGE_SENT: "send {kind}",
+    ev.MESSAGE_RECEIVED: "receive {kind}",
+    ev.MESSAGE_FAILED: "{kind} attempt failed",
+    ev.MESSAGE_RETRIED: "retry {kind}",
+    ev.MESSAGE_REROUTED: "reroute {kind}",
+    ev.MESSAGE_LOST: "{kind} lost",
+    ev.STAFF_CHANGED: "staff change",
+    ev.OUTAGE_APPLIED: "outage {info}",
+    ev.INJECT_APPLIED: "inject",
+    ev.CALLOUT_STARTED: "start call-out",
+    ev.MEMBER_PAGED: "page member",
+    ev.MEMBER_UNREACHABLE: "member unreachable",
+    ev.MEMBER_ACKNOWLEDGED: "member acknowledges",
+    ev.MEMBER_ASSEMBLED: "member assembles",
+    ev.UNIT_READY: "unit ready",
+    ev.VEHICLE_LOADED: "load vehicle",
+    ev.TEAM_DEPARTED: "team departs",
+    ev.TEAM_ON_SITE: "team arrives on site",
+    ev.ENDED: "run ends",
+}
+
+
+def _work(kind: str) -> str:
+    return "background work" if kind == ev.BACKGROUND else kind
+
+
+def activity(record: Sequence) -> str:
+    """What happened, without who: the OCEL event type (``"receive notification"``)."""
+    _, type_, _, kind, _, _, info = record
+    if type_ in _TASKS:
+        return f"{_TASKS[type_][0]} {_work(kind)}"
+    return _ACTIVITIES.get(type_, type_).format(kind=kind, info=info)
+
+
+def xes_activity(record: Sequence) -> tuple[str, str]:
+    """The XES ``concept:name`` (``"<who>: <what>"``) and ``lifecycle:transition`` of a record.
+
+    A task's queued, started and finished records are one activity instance (``handle <kind>``:
+    schedule, start, complete), and so is an outage (start, complete); every other record is an
+    atomic, completed activity.
+    """
+    _, type_, org, kind, _, _, info = record
+    if type_ in _TASKS:
+        what, transition = f"handle {_work(kind)}", _TASKS[type_][1]
+    elif type_ == ev.OUTAGE_APPLIED:
+        what, transition = "outage", "start" if info == "begins" else "complete"
+    else:
+        what, transition = activity(record), "complete"
+    who = info if type_ in ev.MEMBER_TYPES else org
+    return (f"{who}: {what}" if who else what), transition
+
+
+def clock(start: datetime) -> Callable[[float], str]:
+    """``t`` minutes → the ISO 8601 wall-clock time in the scenario's time zone, to the millisecond.
+
+    Milliseconds are what process-mining tools read; the exact ``t`` travels as ``nukesim:t``.
+    """
+    def at(t: float) -> str:
+        return (start + timedelta(minutes=t)).isoformat(timespec="milliseconds")
+    return at
+
+
+# --- XES ----------------------------------------------------------------------------------------
+
+
+def write_xes(target: str | os.PathLike | IO[str], logs: Iterable[EventLog], scenario: Scenario) -> None:
+    """The logs as one XES document: one trace per replication, one event per record."""
+    if isinstance(target, (str, os.PathLike)):
+        with open(target, "w", encoding="utf-8", newline="\n") as fh:
+            _write_xes(fh, logs, scenario)
+    else:
+        _write_xes(target, logs, scenario)
+
+
+def _attribute(parent: ET.Element, tag: str, key: str, value: object) -> None:
+    # key before value: some readers (pm4py's default XES parser) rely on that order
+    ET.SubElement(parent, tag, {"key": key, "value": str(value)})
+
+
+def _write_xes(fh: IO[str], logs: Iterable[EventLog], scenario: Scenario) -> None:
+    at = clock(scenario.start)
+    fh.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    fh.write(f'<log xes.version="1849-2016" xes.features="" xmlns="{_XES_NS}">\n')
+    # element by element, so that memory holds one trace at a time
+    for element in (*_xes_head(scenario, at), *(_trace(log, at) for log in logs)):
+        ET.indent(element, level=1)
+        fh.write("  " + ET.tostring(element, encoding="unicode") + "\n")
+    fh.write("</log>\n")
+
+
+def _xes_head(scenario: Scenario, at: Callable[[float], str]) -> list[ET.Element]:
+    """Extensions, global attributes (what every trace and event has), classifiers, log attributes."""
+    head = [ET.Element("extension", {"name": name, "prefix": prefix, "uri": f"{_XES_NS}{prefix}.xesext"})
+            for name, prefix in _EXTENSIONS]
+    trace_globals = ET.Element("global", {"scope": "trace"})
+    _attribute(trace_globals, "string", "concept:name", "")
+    _attribute(trace_globals, "int", "nukesim:replication", 0)
+    event_globals = ET.Element("global", {"scope": "event"})
+    for tag, key, value in (("string", "concept:name", ""), ("string", "lifecycle:transition", "complete"),
+                            ("date", "time:timestamp", _EPOCH), *_fields((0.0, "", "", "", "", 0, ""))):
+        _attribute(event_globals, tag, key, value)
+    head += [trace_globals, event_globals,
+             ET.Element("classifier", {"name": "Activity", "keys": "concept:name"}),
+             ET.Element("classifier", {"name": "Activity and transition",
+                                       "keys": "concept:name lifecycle:transition"})]
+    head += [ET.Element(tag, {"key": key, "value": value}) for tag, key, value in (
+        ("string", "concept:name", scenario.name), ("date", "nukesim:start", at(0.0)),
+        ("string", "nukesim:version", __version__))]
+    return head
+
+
+_XES_TYPES = ("float", "string", "string", "string", "string", "int", "string")
+
+
+def _fields(record: Sequence) -> list[tuple[str, str, object]]:
+    """A record's seven fields as XES (type, key, value); times in ``repr``, exact when read back."""
+    return [(tag, key, repr(float(value)) if tag == "float" else value)
+            for tag, key, value in zip(_XES_TYPES, FIELDS, record, strict=True)]
+
+
+def _trace(log: EventLog, at: Callable[[float], str]) -> ET.Element:
+    trace = ET.Element("trace")
+    _attribute(trace, "string", "concept:name", f"replication {log.replication}")
+    _attribute(trace, "int", "nukesim:replication", log.replication)
+    _attribute(trace, "int", "nukesim:seed", log.seed)
+    for record in log.records:
+        t, type_, org, _, _, ref, _ = record
+        name, transition = xes_activity(record)
+        event = ET.SubElement(trace, "event")
+        _attribute(event, "string", "concept:name", name)
+        _attribute(event, "string", "lifecycle:transition", transition)
+        _attribute(event, "date", "time:timestamp", at(t))
+        if org:
+            _attribute(event, "string", "org:resource", org)
+        if type_ in _TASKS:
+            _attribute(event, "string", "concept:instance", f"task {ref}")
+        for tag, key, value in _fields(record):
+            _attribute(event, tag, key, value)
+    return trace
+
+
+# --- OCEL 2.0 -----------------------------------------------------------------------------------
+
+_STATIC = "1970-01-01T00:00:00Z"
+"""OCEL 2.0 time of an object attribute that holds from the start (what pm4py writes too)."""
+
+OBJECT_TYPES: dict[str, dict[str, str]] = {
+    "replication": {"scenario": "string", "seed": "integer", "replication": "integer"},
+    "organisation": {"name": "string"},
+    "channel": {"name": "string"},
+    "message": {"kind": "string", "class": "string", "sender": "string", "receiver": "string"},
+    "task": {"kind": "string", "class": "string", "organisation": "string", "handler": "integer"},
+    "team": {"organisation": "string", "size": "integer"},
+    "unit": {"name": "string", "size": "integer", "ready_at": "float"},
+    "member": {"name": "string", "group": "string", "unit": "string", "number": "integer"},
+}
+"""The object types of the OCEL export and their attributes (with OCEL 2.0 attribute types)."""
+
+_FIELD_TYPES = dict(zip(FIELDS, ("float", "string", "string", "string", "string", "integer", "string"),
+                        strict=True))
+_MESSAGE_TYPES = frozenset({ev.MESSAGE_SENT, ev.MESSAGE_RECEIVED, ev.MESSAGE_FAILED, ev.MESSAGE_RETRIED,
+                            ev.MESSAGE_REROUTED, ev.MESSAGE_LOST})
+
+
+class _Ids:
+    """Object ids of one replication: ``r<replication>/<type>/<name>``."""
+
+    def __init__(self, replication: int) -> None:
+        self.prefix = f"r{replication}"
+
+    def __call__(self, type_: str, name: object = None) -> str:
+        return f"{self.prefix}/{type_}" if name is None else f"{self.prefix}/{type_}/{name}"
+
+
+def _sender_channel(info: str) -> tuple[str, str]:
+    """``"plant via phone"`` → (``plant``, ``phone``); ``"accident"`` → (``accident``, ``""``)."""
+    sender, _, channel = info.partition(" via ")
+    return sender, channel
+
+
+def _task_message(info: str) -> int | None:
+    """``"m4 h1"`` → 4; background work (``""``) → None."""
+    return int(info.split()[0][1:]) if info else None
+
+
+def _relationships(record: Sequence, ids: _Ids, scenario: Scenario) -> list[tuple[str, str]]:
+    """(object id, qualifier) pairs of one record's OCEL event, the replication last."""
+    _, type_, org, kind, _, ref, info = record
+    rel: list[tuple[str, str]] = []
+    if type_ in _MESSAGE_TYPES:
+        rel.append((ids("message", ref), "message"))
+        if type_ == ev.MESSAGE_RECEIVED:
+            sender, channel = _sender_channel(info)
+            rel.append((ids("organisation", org), "receiver"))
+            if sender != ev.ACCIDENT:
+                rel.append((ids("organisation", sender), "sender"))
+            if channel:
+                rel.append((ids("channel", channel), "channel"))
+        else:
+            rel.append((ids("organisation", org), "sender"))
+            if type_ in (ev.MESSAGE_SENT, ev.MESSAGE_LOST):
+                rel.append((ids("organisation", info), "receiver"))
+            else:
+                qualifier = "next channel" if type_ == ev.MESSAGE_REROUTED else "channel"
+                rel.append((ids("channel", info), qualifier))
+    elif type_ in _TASKS:
+        rel.append((ids("task", ref), "task"))
+        rel.append((ids("organisation", org), "organisation"))
+        message = _task_message(info)
+        if message is not None:
+            rel.append((ids("message", message), "message"))
+    elif type_ == ev.STAFF_CHANGED:
+        rel.append((ids("organisation", org), "organisation"))
+    elif type_ == ev.OUTAGE_APPLIED:
+        rel.append((ids(kind, org), kind))
+    elif type_ in ev.MEMBER_TYPES:
+        rel += [(ids("member", org), "member"), (ids("unit", info), "unit"), (ids("team"), "team")]
+    elif type_ == ev.UNIT_READY:
+        rel += [(ids("unit", org), "unit"), (ids("team"), "team")]
+    elif type_ in (ev.CALLOUT_STARTED, ev.VEHICLE_LOADED, ev.TEAM_DEPARTED, ev.TEAM_ON_SITE):
+        rel += [(ids("team"), "team"), (ids("organisation", org), "organisation")]
+    elif org and org in scenario.organisations:
+        rel.append((ids("organisation", org), "organisation"))
+    rel.append((ids("replication"), "replication"))
+    return rel
+
+
+def _objects(log: EventLog, scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """Every object that one replication's events name, with its attributes and its links."""
+    ids = _Ids(log.replication)
+    objects: dict[str, dict[str, Any]] = {}
+
+    def obj(type_: str, key: object = None, /, **attributes: Any) -> dict[str, Any]:
+        id_ = ids(type_, key)
+        entry = objects.setdefault(id_, {"id": id_, "type": type_, "attributes": {}, "links": {}})
+        entry["attributes"].update({k: v for k, v in attributes.items() if v is not None})
+        return entry
+
+    def link(entry: dict[str, Any], target: dict[str, Any], qualifier: str) -> None:
+        entry["links"][target["id"]] = qualifier
+
+    def organisation(name: str) -> dict[str, Any]:
+        return obj("organisation", name, name=name)
+
+    def channel(name: str) -> dict[str, Any]:
+        return obj("channel", name, name=name)
+
+    def team() -> dict[str, Any]:
+        entry = obj("team", organisation=scenario.team.organisation, size=scenario.team.size)
+        link(entry, organisation(scenario.team.organisation), "run by")
+        return entry
+
+    def unit(name: str) -> dict[str, Any]:
+        spec = scenario.team.units.get(name)
+        entry = obj("unit", name, name=name, size=spec.size if spec else None,
+                    ready_at=float(spec.ready_at) if spec else None)
+        link(entry, team(), "unit of")
+        return entry
+
+    replication = obj("replication", scenario=log.scenario, seed=log.seed, replication=log.replication)
+    for _, type_, org, kind, cls, ref, info in log.records:
+        if type_ in _MESSAGE_TYPES:
+            message = obj("message", ref, kind=kind, **{"class": cls})
+            if type_ == ev.MESSAGE_RECEIVED:
+                (sender, via), receiver = _sender_channel(info), org
+                if via:
+                    channel(via)
+            elif type_ in (ev.MESSAGE_SENT, ev.MESSAGE_LOST):
+                sender, receiver = org, info
+            else:
+                sender, receiver = org, None
+                channel(info)
+            obj("message", ref, sender=sender, receiver=receiver)
+            if sender != ev.ACCIDENT:
+                link(message, organisation(sender), "sender")
+            if receiver:
+                link(message, organisation(receiver), "receiver")
+        elif type_ in _TASKS:
+            handler = int(info.split()[1][1:]) if info else None
+            task = obj("task", ref, kind=kind, organisation=org, handler=handler, **{"class": cls})
+            link(task, organisation(org), "handled at")
+            message_id = _task_message(info)
+            if message_id is not None:
+                link(task, obj("message", message_id), "handles")
+        elif type_ == ev.STAFF_CHANGED:
+            organisation(org)
+        elif type_ == ev.OUTAGE_APPLIED:
+            (channel if kind == "channel" else organisation)(org)
+        elif type_ in ev.MEMBER_TYPES:
+            link(obj("member", org, name=org, group=kind, unit=info, number=ref), unit(info), "member of")
+        elif type_ == ev.UNIT_READY:
+            unit(org)
+        elif type_ in (ev.CALLOUT_STARTED, ev.VEHICLE_LOADED, ev.TEAM_DEPARTED, ev.TEAM_ON_SITE):
+            team()
+        elif org and org in scenario.organisations:
+            organisation(org)
+    for entry in objects.values():
+        if entry is not replication:
+            link(entry, replication, "replication")
+    return objects
+
+
+def _ocel_object(entry: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": entry["id"], "type": entry["type"]}
+    out["attributes"] = [{"name": k, "time": _STATIC, "value": v} for k, v in entry["attributes"].items()]
+    out["relationships"] = [{"objectId": target, "qualifier": q} for target, q in entry["links"].items()]
+    return out
+
+
+def _ocel_events(log: EventLog, scenario: Scenario, at: Callable[[float], str]) -> Iterator[dict[str, Any]]:
+    ids = _Ids(log.replication)
+    for i, record in enumerate(log.records):
+        t = record[0]
+        yield {
+            "id": f"{ids.prefix}/e{i}",
+            "type": activity(record),
+            "time": at(t),
+            "attributes": [{"name": name, "value": value}
+                           for name, value in zip(FIELDS, (float(t), *record[1:]), strict=True)],
+            "relationships": [{"objectId": id_, "qualifier": q}
+                              for id_, q in dict(_relationships(record, ids, scenario)).items()],
+        }
+
+
+def write_ocel(target: str | os.PathLike | IO[str], logs: Iterable[EventLog], scenario: Scenario) -> None:
+    """The logs as one OCEL 2.0 JSON document (the standard's JSON format, as pm4py reads it)."""
+    if isinstance(target, (str, os.PathLike)):
+        with open(target, "w", encoding="utf-8", newline="\n") as fh:
+            _write_ocel(fh, list(logs), scenario)
+    else:
+        _write_ocel(target, list(logs), scenario)
+
+
+def _write_ocel(fh: IO[str], logs: list[EventLog], scenario: Scenario) -> None:
+    at = clock(scenario.start)
+    event_types = sorted({activity(r) for log in logs for r in log.records})
+    header = {
+        "objectTypes": [{"name": name, "attributes": [{"name": k, "type": v} for k, v in attrs.items()]}
+                        for name, attrs in OBJECT_TYPES.items()],
+        "eventTypes": [{"name": name, "attributes": [{"name": k, "type": v} for k, v in _FIELD_TYPES.items()]}
+                       for name in event_types],
+    }
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+    fh.write("{\n" + ",\n".join(f'"{k}": {dumps(v)}' for k, v in header.items()))
+    # one object or event a line: the document streams out, and stays readable with grep
+    fh.write(',\n"objects": [\n')
+    _write_lines(fh, (_ocel_object(entry) for log in logs for entry in _objects(log, scenario).values()),
+                 dumps)
+    fh.write('],\n"events": [\n')
+    _write_lines(fh, (event for log in logs for event in _ocel_events(log, scenario, at)), dumps)
+    fh.write("]\n}\n")
+
+
+def _write_lines(fh: IO[str], items: Iterable[Any], dumps: Callable[[Any], str]) -> None:
+    first = True
+    for item in items:
+        fh.write(("" if first else ",\n") + dumps(item))
+        first = False
+    if not first:
+        fh.write("\n")
+
+
+# --- Parquet ------------------------------------------------------------------------------------
+
+
+def events_frame(logs: Iterable[EventLog]):
+    """The records of ``logs`` as a pandas DataFrame with the columns of events.csv, typed."""
+    import pandas as pd
+
+    rows = [(log.replication, *r) for log in logs for r in log.records]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(CSV_COLUMNS)
+    dtypes = ("int64", "float64", "str", "str", "str", "str", "int64", "str")
+    return pd.DataFrame({name: pd.Series(list(values), dtype=dtype)
+                         for name, values, dtype in zip(CSV_COLUMNS, columns, dtypes, strict=True)})
+
+
+def write_parquet(directory: Path, result) -> None:
+    """``replications.parquet`` (as replications.csv; missing metrics are nulls) and
+    ``events.parquet`` (as events.csv)."""
+    result.to_pandas().reset_index().to_parquet(directory / "replications.parquet", index=False)
+    logs = [log for _, log in sorted(result.events.items())]
+    events_frame(logs).to_parquet(directory / "events.parquet", index=False)
