@@ -366,11 +366,12 @@ def compare(
 
 
 def _signed(value: float, ci: tuple[float, float]) -> str:
+    """``-26.0m [-30.9, -21.1]``: the bootstrap interval of a percentile need not be symmetric."""
     if not math.isfinite(value):
         return "—"
     text = f"{value:+.1f}m"
     if all(math.isfinite(c) for c in ci):
-        text += f" ±{(ci[1] - ci[0]) / 2:.1f}"
+        text += f" [{ci[0]:+.1f}, {ci[1]:+.1f}]"
     return text
 
 
