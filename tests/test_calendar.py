@@ -45,3 +45,23 @@ def test_bad_calendar(minimal, assignment, words):
 
     with pytest.raises(ScenarioError, match=words):
         apply_overrides(minimal, [assignment])
+
+
+def test_an_organisation_can_have_its_own_shifts(minimal):
+    s = apply_overrides(minimal, {
+        "calendar.shift_changes": ["08:00", "20:00"], "calendar.handover": "15m",
+        "organisations.authority.shifts": {"changes": ["09:00"], "handover": "30m", "during_handover": 1},
+    })
+    # authority: day 3 / night 1; its own handover at 09:00 (t = 1380) keeps one person free
+    assert staff_schedule(s, s.organisations["authority"]) == [(0.0, 3), (480.0, 1), (1320.0, 3),
+                                                               (1380.0, 1), (1410.0, 3)]
+    # the plant (2 at all times) follows the calendar: nobody free during its 15-minute handovers
+    assert staff_schedule(s, s.organisations["plant"]) == [(0.0, 2), (600.0, 0), (615.0, 2),
+                                                           (1320.0, 0), (1335.0, 2)]
+
+
+def test_coinciding_changes_leave_no_repeated_steps(minimal):
+    s = apply_overrides(minimal, {"calendar.shift_changes": ["18:00"], "calendar.handover": "1h",
+                                  "organisations.plant.staff": {"day": 2, "night": 2}})
+    schedule = staff_schedule(s, s.organisations["plant"])
+    assert schedule == [(0.0, 2), (480.0, 0), (540.0, 2)]

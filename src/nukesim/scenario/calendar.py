@@ -58,31 +58,36 @@ def _period_changes(cal: Calendar, start, horizon: float) -> list[tuple[float, s
 def staff_schedule(scenario: Scenario, org: Organisation) -> list[tuple[float, int]]:
     """``(t, staff on duty)`` at 0 and at every change before the horizon.
 
-    Staff follow the period; during a handover after each shift change nobody is free for
-    accident work (the scenario's ``calendar.handover``), then the new period's staff take over.
+    Staff follow the period. For ``handover`` minutes after each shift change (the
+    organisation's own ``shifts``, else the calendar's) only ``during_handover`` of them (none,
+    by default) are free for accident work; then the new period's staff take over.
     """
     cal = scenario.calendar
+    if org.shifts is not None:
+        changes_at, handover, during = org.shifts.changes, org.shifts.handover, org.shifts.during_handover
+    else:
+        changes_at, handover, during = cal.shift_changes, cal.handover, 0
     changes = period_changes(scenario)
     level = {p: org.staff[p] for p in ("day", "night", "weekend")}
     events: list[tuple[float, int]] = [(t, level[p]) for t, p in changes]
-    if cal.shift_changes and cal.handover > 0:
+    if changes_at and handover > 0:
         start = scenario.start
         midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
         offset = (start - midnight).total_seconds() / 60
         day = 0
         while day * 1440 - offset < scenario.horizon:
-            for sc in cal.shift_changes:
+            for sc in changes_at:
                 t0 = day * 1440 + sc - offset
-                t1 = t0 + cal.handover
+                t1 = t0 + handover
                 if t1 <= 0 or t0 >= scenario.horizon:
                     continue
                 events.append((max(t0, 0.0), -1))  # -1 marks "handover begins"
                 events.append((t1, -2))  # -2 marks "handover ends"
             day += 1
-    return _resolve(events, changes, level)
+    return _resolve(events, during)
 
 
-def _resolve(events, changes, level) -> list[tuple[float, int]]:
+def _resolve(events: list[tuple[float, int]], during_handover: int) -> list[tuple[float, int]]:
     """Merge period levels and handover windows into one step function."""
     events.sort(key=lambda e: (e[0], e[1] < 0))
     out: list[tuple[float, int]] = []
@@ -94,9 +99,9 @@ def _resolve(events, changes, level) -> list[tuple[float, int]]:
             handovers -= 1
         else:
             current = value
-        staff = 0 if handovers > 0 else current
+        staff = min(current, during_handover) if handovers > 0 else current
         if out and out[-1][0] == t:
-            out[-1] = (t, staff)
-        elif not out or out[-1][1] != staff:
+            out.pop()  # several changes at one instant: the last one holds
+        if not out or out[-1][1] != staff:
             out.append((t, staff))
     return out

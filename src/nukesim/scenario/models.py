@@ -145,7 +145,7 @@ class Calendar(Model):
     holidays: list[date] = []
     """Dates treated as weekend (public holidays)."""
     shift_changes: list[TimeOfDay] = []
-    """Times of day at which duty staff hand over."""
+    """Times of day at which duty staff hand over (every organisation without its own ``shifts``)."""
     handover: Duration = 0.0
     """How long a handover keeps the duty staff from accident work."""
 
@@ -153,6 +153,23 @@ class Calendar(Model):
     def _sane(self) -> Calendar:
         if self.day[0] >= self.day[1]:
             raise ValueError("working hours must start before they end, e.g. '08:00-18:00'")
+        if self.handover >= 720:
+            raise ValueError("handover must be shorter than 12h")
+        return self
+
+
+class Shifts(Model):
+    """One organisation's own shift changes, overriding the calendar's."""
+
+    changes: list[TimeOfDay] = []
+    """Times of day at which this organisation's duty staff hand over."""
+    handover: Duration = 0.0
+    """How long each handover lasts."""
+    during_handover: int = Field(default=0, ge=0)
+    """Staff still free for accident work during a handover (0: the handover stops all work)."""
+
+    @model_validator(mode="after")
+    def _sane(self) -> Shifts:
         if self.handover >= 720:
             raise ValueError("handover must be shorter than 12h")
         return self
@@ -262,6 +279,8 @@ class Background(Model):
 class Organisation(Model):
     label: str | None = None
     staff: StaffLevels = StaffLevels(day=1, night=1, weekend=1)
+    shifts: Shifts | None = None
+    """This organisation's shift changes; without it, the calendar's ``shift_changes`` apply."""
     background: Background | None = None
     handlers: list[Handler] = []
 
