@@ -115,7 +115,7 @@ class GraphFormat(str, Enum):
 
 @app.command()
 def graph(
-    file: Path,
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
     format: Annotated[GraphFormat, typer.Option("--format", "-f", help="Output format.")] = GraphFormat.text,
 ) -> None:
     """The command graph: its checks, the fastest expected chain and single points of failure."""
@@ -143,7 +143,7 @@ SetOption = Annotated[
 
 @app.command()
 def timeline(
-    file: Path,
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     replication: Annotated[int, typer.Option(help="Which replication of that seed.")] = 0,
     set_: SetOption = None,
@@ -214,7 +214,8 @@ def _parse_events(spec: str, n: int) -> list[int]:
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
-    n: Annotated[int, typer.Option("-n", "--replications", min=1)] = DEFAULT_REPLICATIONS,
+    n: Annotated[int, typer.Option("-n", "--replications", min=1,
+                                   help="Replications (the maximum with --precision).")] = DEFAULT_REPLICATIONS,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     set_: SetOption = None,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
@@ -327,7 +328,8 @@ def compare(
     file: Annotated[Path, typer.Argument(help="Scenario A (the baseline).")],
     other: Annotated[Optional[Path], typer.Argument(help="Scenario B; default: A with --set.")] = None,  # noqa: UP045
     set_: SetOption = None,
-    n: Annotated[int, typer.Option("-n", "--replications", min=2)] = DEFAULT_REPLICATIONS,
+    n: Annotated[int, typer.Option("-n", "--replications", min=2,
+                                   help="Replications of each variant.")] = DEFAULT_REPLICATIONS,
     seed: Annotated[int, typer.Option(help="Random seed (shared by both variants).")] = 1,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
