@@ -215,7 +215,7 @@ def _parse_events(spec: str, n: int) -> list[int]:
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     n: Annotated[int, typer.Option("-n", "--replications", min=1,
-                                   help="Replications (the maximum with --precision).")] = DEFAULT_REPLICATIONS,
+                                   help="Replications (with --precision: the most).")] = DEFAULT_REPLICATIONS,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     set_: SetOption = None,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,

@@ -8,6 +8,8 @@ counted twice in two places.
 Recording must cost next to nothing (a replication may be one of millions), so the engine appends
 plain tuples in :class:`Event` field order to ``EventLog.records``; iterating an ``EventLog``
 yields them as named :class:`Event` tuples for readers who prefer ``e.t`` to ``e[0]``. The
+records nobody may ask for — hundreds of member records per call-out — are built only when
+``records`` is first read. The
 meaning of ``org``, ``kind``, ``ref`` and ``info`` for each type is listed in docs/engine.md.
 """
 
@@ -16,7 +18,8 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import IO, NamedTuple
 
 
@@ -82,16 +85,44 @@ CSV_COLUMNS = ("replication", *Event._fields)
 
 
 class EventLog:
-    """The records of one replication, in time order, and what produced them."""
+    """The records of one replication, in time order, and what produced them.
 
-    __slots__ = ("records", "scenario", "seed", "replication")
+    The engine can hand over part of a log unbuilt: ``more`` is then a function that returns the
+    remaining records (the team's member and vehicle records), called the first time
+    ``records`` is read. A run of replications reads only the metrics, and no metric needs those
+    records, so most of them are never built (see docs/performance.md).
+    """
 
-    def __init__(self, records: list[tuple], scenario: str, seed: int, replication: int) -> None:
-        self.records = records
-        """Plain tuples in :class:`Event` field order (cheap to record; index them or wrap them)."""
+    __slots__ = ("core", "_records", "_more", "scenario", "seed", "replication")
+
+    def __init__(self, records: list[tuple], scenario: str, seed: int, replication: int,
+                 more: Callable[[], list[tuple]] | None = None) -> None:
+        self.core = records
+        """The records the log was made with, in time order: all of them, unless ``more`` was
+        given — then every record but the member and vehicle records. Metrics read only these."""
+        self._records = None if more is not None else records
+        self._more = more
         self.scenario = scenario
         self.seed = seed
         self.replication = replication
+
+    @property
+    def records(self) -> list[tuple]:
+        """Plain tuples in :class:`Event` field order (cheap to record; index them or wrap them).
+
+        Where records built on demand share a time with the others, they come first: a member
+        assembling is what makes the unit ready at that instant.
+        """
+        if self._records is None:
+            more = self._more()
+            more.sort(key=itemgetter(0))
+            more.extend(self.core)
+            more.sort(key=itemgetter(0))  # stable, and both halves are already sorted runs
+            self._records, self._more = more, None
+        return self._records
+
+    def __reduce__(self):
+        return (EventLog, (self.records, self.scenario, self.seed, self.replication))
 
     def __len__(self) -> int:
         return len(self.records)
@@ -107,7 +138,7 @@ class EventLog:
     @property
     def end(self) -> float:
         """The time the run ended (the ``ended`` record), or the last record's time."""
-        for r in reversed(self.records):
+        for r in reversed(self.core):
             if r[1] == ENDED:
                 return r[0]
         return self.records[-1][0] if self.records else 0.0

@@ -45,7 +45,7 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
     busy: dict[str, float] = {}
     staff: dict[str, list[float]] = {}  # org -> [last t, last level, integral]
     end = None
-    for r in log.records:
+    for r in log.core:  # every record a metric reads (not the member and vehicle records)
         typ = r[1]
         if typ not in _WANTED:
             continue
@@ -80,7 +80,7 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
         else:
             firsts.setdefault(_FIRST_ONLY[typ], t)
     if end is None:
-        end = log.records[-1][0] if log.records else 0.0
+        end = log.end
 
     for org, t in notified.items():
         out[f"notified:{org}"] = t

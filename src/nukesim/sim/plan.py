@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 import weakref
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..scenario.calendar import period_changes, staff_schedule
 from ..scenario.distributions import Fixed
@@ -83,6 +85,16 @@ class TeamPlan:
     reachable: tuple[tuple[float, float, float], ...]
     """Per group: probability of being reached by period (day, night, weekend)."""
     slowdown: tuple[tuple[float, float, float], ...]
+    member_heads: tuple[tuple[str, str, int, str], ...]
+    """Per member: the fields of its records after the time and type (id, group, number, unit)."""
+    unit_bounds: tuple[tuple[int, int], ...]
+    """Per unit: its members as the range ``start:stop`` of member order (units are filled in order)."""
+    # The same as numpy arrays (read-only), so that a call-out does not convert them every time.
+    group_of_array: np.ndarray = field(compare=False)
+    group_members_arrays: tuple[np.ndarray, ...] = field(compare=False)
+    reachable_array: np.ndarray = field(compare=False)
+    """Shape (groups, periods)."""
+    slowdown_array: np.ndarray = field(compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +206,12 @@ def _team(s: Scenario) -> TeamPlan:
                 numbers.append(n)
     units = tuple(team.units)
     deploy = units if team.deploy.units == "all" else tuple(team.deploy.units)
+    reachable = tuple(tuple(team.members[g].reachable[p] for p in PERIODS) for g in groups)
+    slowdown = tuple(tuple(team.members[g].slowdown[p] for p in PERIODS) for g in groups)
+    bounds, start = [], 0
+    for u in team.units.values():
+        bounds.append((start, start + u.size))
+        start += u.size
     return TeamPlan(
         organisation=team.organisation,
         units=units,
@@ -207,6 +225,18 @@ def _team(s: Scenario) -> TeamPlan:
         member_ids=tuple(ids),
         member_numbers=tuple(numbers),
         group_members=tuple(tuple(m) for m in group_members),
-        reachable=tuple(tuple(team.members[g].reachable[p] for p in PERIODS) for g in groups),
-        slowdown=tuple(tuple(team.members[g].slowdown[p] for p in PERIODS) for g in groups),
+        reachable=reachable,
+        slowdown=slowdown,
+        member_heads=tuple(zip(ids, [groups[g] for g in group_of], numbers, [units[x] for x in unit_of],
+                               strict=True)),
+        unit_bounds=tuple(bounds),
+        group_of_array=_frozen(np.asarray(group_of, dtype=np.intp)),
+        group_members_arrays=tuple(_frozen(np.asarray(m, dtype=np.intp)) for m in group_members),
+        reachable_array=_frozen(np.asarray(reachable, dtype=float).reshape(len(groups), len(PERIODS))),
+        slowdown_array=_frozen(np.asarray(slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
     )
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array

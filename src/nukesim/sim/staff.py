@@ -1,53 +1,86 @@
 """Duty staff: the people on duty at an organisation, as slots that work competes for.
 
-An organisation's staff is one ``simpy.PriorityResource`` with a slot per person at the busiest
-moment of the day. When fewer people are on duty (a night shift, a handover, an outage) the spare
-slots are taken by *off-duty blockers*: requests at a priority above any work (-1), so they are
-granted before queued work, but never preempt it — a shift that shrinks while people are busy
-shrinks as they finish. Accident work asks at priority 0 and routine background work at 1.
+An organisation has a slot per person at the busiest moment of its day. When fewer people are on
+duty (a night shift, a handover, an outage) the spare slots are taken by *off-duty blockers*,
+which go before any queued work but never interrupt it — a shift that shrinks while people are
+busy shrinks as they finish. Work waits in one queue, served first by priority (accident work 0,
+routine background work 1), then first come, first served.
+
+This is the behaviour of a ``simpy.PriorityResource`` with blockers requesting at priority -1, and
+it was first written that way. It is now a counter and a heap, because a replication of the
+China scenario runs some 150 tasks and each SimPy request and release is an event of its own that
+the event loop has to schedule and process; here a free person takes work on the spot and only
+the end of each task is a simulation event (see docs/performance.md).
 
 The staff level logged (``staff`` records) is the number of slots not blocked: the people who are
-on duty and free to take work or already working. It changes when the blockers actually take or
-give back their slots, so work in progress never exceeds the level.
+on duty and free to take work or already working. It changes when a blocker actually takes or
+gives back its slot, so work in progress never exceeds the level.
 """
 
 from __future__ import annotations
 
-import simpy
+from collections.abc import Callable
+from heapq import heappop, heappush
+from typing import Any
 
 from ..events import STAFF_CHANGED
 
-OFF_DUTY = -1
 ACCIDENT_WORK = 0
 BACKGROUND_WORK = 1
 
 
 class DutyStaff:
-    """The staff slots of one organisation and the blockers that follow its schedule."""
+    """The staff slots of one organisation, the work waiting for them and the off-duty blockers."""
 
-    __slots__ = ("name", "env", "slots", "capacity", "_records", "_scheduled", "_outages",
-                 "_blockers", "_granted", "_counted", "_level", "_last")
+    __slots__ = ("name", "env", "capacity", "_start", "_records", "_free", "_queue", "_arrivals",
+                 "_blocked", "_wanted", "_scheduled", "_outages", "_level", "_last")
 
-    def __init__(self, env: simpy.Environment, name: str, capacity: int, initial: int,
-                 records: list[tuple]) -> None:
+    def __init__(self, env, name: str, capacity: int, initial: int, records: list[tuple],
+                 start: Callable[[Any], None]) -> None:
         self.name = name
         self.env = env
         self.capacity = capacity
-        self.slots = simpy.PriorityResource(env, capacity)
+        self._start = start
+        """Called with a piece of work when a person takes it on."""
         self._records = records
-        self._last = -1
+        self._free = capacity
+        """Slots neither working nor blocked. While any is free, nothing waits."""
+        self._queue: list[tuple[int, int, Any]] = []
+        """Waiting work as ``(priority, arrival number, work)``: a heap."""
+        self._arrivals = 0
+        self._blocked = 0
+        """Slots held by off-duty blockers."""
+        self._wanted = 0
+        """Blockers the schedule and outages ask for; those beyond ``_blocked`` wait for a slot."""
         self._scheduled = initial
         self._outages = 0
-        self._blockers: list[simpy.resources.resource.PriorityRequest] = []
-        self._granted = 0
-        self._counted: set[simpy.Event] = set()
         self._level = -1
+        self._last = -1
         self._apply()
 
     @property
     def level(self) -> int:
         """Slots not blocked: the people on duty now, working or free to work."""
-        return self.capacity - self._granted
+        return self.capacity - self._blocked
+
+    def take(self, priority: int, work: Any) -> None:
+        """``work`` needs a person: one takes it now if free (``start(work)``), or it waits its turn."""
+        if self._free:
+            self._free -= 1
+            self._start(work)
+        else:
+            self._arrivals += 1
+            heappush(self._queue, (priority, self._arrivals, work))
+
+    def release(self) -> None:
+        """A person has finished their task: a waiting blocker, or else the next work, takes the slot."""
+        if self._wanted > self._blocked:
+            self._blocked += 1
+            self._record()
+        elif self._queue:
+            self._start(heappop(self._queue)[2])
+        else:
+            self._free += 1
 
     def set_scheduled(self, staff: int) -> None:
         """The schedule says ``staff`` people are on duty from now."""
@@ -60,35 +93,22 @@ class DutyStaff:
         self._apply()
 
     def _apply(self) -> None:
-        want = self.capacity if self._outages else self.capacity - self._scheduled
-        blockers = self._blockers
-        while len(blockers) < want:
-            req = self.slots.request(priority=OFF_DUTY)
-            blockers.append(req)
-            if req.triggered:  # a free slot: blocked at once
-                self._counted.add(req)
-                self._granted += 1
-            else:
-                req.callbacks.append(self._on_granted)
-        while len(blockers) > want:
-            req = blockers.pop()  # the latest first: those still waiting, then the granted ones
-            if req in self._counted:
-                self._counted.discard(req)
-                self._granted -= 1
-            if req.triggered:
-                self.slots.release(req)
-            else:
-                req.cancel()
+        self._wanted = want = self.capacity if self._outages else self.capacity - self._scheduled
+        if self._blocked > want:  # people come on duty: their slots are free for waiting work
+            self._free += self._blocked - want
+            self._blocked = want
+        elif self._blocked < want:  # people go off duty: the free slots are blocked at once
+            take = min(self._free, want - self._blocked)
+            self._free -= take
+            self._blocked += take
+        queue, start = self._queue, self._start
+        while self._free and queue:
+            self._free -= 1
+            start(heappop(queue)[2])
         self._record()
 
-    def _on_granted(self, req: simpy.Event) -> None:
-        if req in self._blockers and req not in self._counted:
-            self._counted.add(req)
-            self._granted += 1
-            self._record()
-
     def _record(self) -> None:
-        level = self.capacity - self._granted
+        level = self.capacity - self._blocked
         if level == self._level:
             return
         self._level = level

@@ -4,14 +4,17 @@ Once the duty officer starts the call-out, nothing outside the team changes how 
 respond, so the whole call-out is computed at that moment with numpy — who is reached, when each
 member acknowledges and assembles — instead of running hundreds of member processes. Only what
 the rest of the model must wait for becomes a simulation event: each unit reaching its threshold,
-the team ready to leave, the departure and the arrival on site. Member and vehicle records are
-kept aside and join the log when the run ends (only those that happened before the end).
+the team ready to leave, the departure and the arrival on site. Member and vehicle records join
+the log when it is read, and only those that happened before the end; a run of replications,
+which reads metrics alone, never builds them.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,15 +40,27 @@ if TYPE_CHECKING:
 
 
 class CallOutResult:
-    """What a call-out started at ``start`` leads to: member records and unit ready times."""
+    """What a call-out started at ``start`` leads to: unit ready times, and member records.
 
-    __slots__ = ("records", "ready")
+    The member records (several hundred tuples) are built only when first asked for: a run of
+    replications computes metrics, which never read them.
+    """
 
-    def __init__(self, records: list[tuple], ready: list[float | None]) -> None:
-        self.records = records
-        """Member records (paged, unreachable, acknowledged, assembled), not in time order."""
+    __slots__ = ("ready", "_records", "_build")
+
+    def __init__(self, ready: list[float | None], records: list[tuple] | None = None,
+                 build: Callable[[], list[tuple]] | None = None) -> None:
         self.ready = ready
         """Per unit: when it reached its threshold, or None if too few members can assemble."""
+        self._records = records
+        self._build = build
+
+    @property
+    def records(self) -> list[tuple]:
+        """Member records (paged, unreachable, acknowledged, assembled), not in time order."""
+        if self._records is None:
+            self._records, self._build = self._build(), None
+        return self._records
 
 
 def member_draws(tp: TeamPlan, team: Team, streams: Streams) -> tuple[np.ndarray, ...]:
@@ -57,15 +72,14 @@ def member_draws(tp: TeamPlan, team: Team, streams: Streams) -> tuple[np.ndarray
     n = len(tp.member_ids)
     u, ack, travel = np.empty(n), np.empty(n), np.empty(n)
     for g, name in enumerate(tp.groups):
-        members = tp.group_members[g]
-        if not members:
+        idx = tp.group_members_arrays[g]
+        if not len(idx):
             continue
         group = team.members[name]
         rng = streams.rng(f"members:{name}")
-        idx = np.asarray(members)
-        u[idx] = rng.random(len(members))
-        ack[idx] = group.acknowledge.sample(rng, len(members))
-        travel[idx] = group.travel.sample(rng, len(members))
+        u[idx] = rng.random(len(idx))
+        ack[idx] = group.acknowledge.sample(rng, len(idx))
+        travel[idx] = group.travel.sample(rng, len(idx))
     return u, ack, travel
 
 
@@ -75,36 +89,38 @@ def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str) -
     u, ack, travel = member_draws(tp, team, streams)
     first = start + team.callout.delay
     if team.callout.method == "page":
-        records, assembled = _page(plan, tp, u, ack, travel, first, cls)
-    else:
-        n = len(tp.member_ids)
-        per_call = team.callout.per_call
-        calls = (np.full(n, per_call.value) if isinstance(per_call, Fixed)
-                 else per_call.sample(streams.rng("callout"), n))
-        records, assembled = _tree(plan, tp, u, ack, travel, calls, team.callout.fanout, first, cls)
-    return CallOutResult(records, _ready_times(tp, assembled))
+        build, assembled = _page(plan, tp, u, ack, travel, first, cls)
+        return CallOutResult(_ready_times(tp, assembled), build=build)
+    n = len(tp.member_ids)
+    per_call = team.callout.per_call
+    calls = (np.full(n, per_call.value) if isinstance(per_call, Fixed)
+             else per_call.sample(streams.rng("callout"), n))
+    records, assembled = _tree(plan, tp, u, ack, travel, calls, team.callout.fanout, first, cls)
+    return CallOutResult(_ready_times(tp, assembled), records)
 
 
 def _page(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str):
+    """Everyone paged at ``t``: when each member assembles (inf if never), and how to build the records."""
     period = plan.period_at(t)
-    group_of = np.asarray(tp.group_of)
-    reached = u < np.asarray(tp.reachable)[group_of, period]
-    slow = np.asarray(tp.slowdown)[group_of, period]
+    reached = u < tp.reachable_array[tp.group_of_array, period]
+    slow = tp.slowdown_array[tp.group_of_array, period]
     t_ack = t + ack * slow
     t_asm = t_ack + travel * slow
     assembled = np.where(reached, t_asm, np.inf)
-    ids, numbers = tp.member_ids, tp.member_numbers
-    groups = [tp.groups[g] for g in tp.group_of]
-    units = [tp.units[x] for x in tp.unit_of]
-    records = [(t, MEMBER_PAGED, m, g, cls, n, un)
-               for m, g, n, un in zip(ids, groups, numbers, units, strict=True)]
-    for i, ok, ta, tm in zip(range(len(ids)), reached.tolist(), t_ack.tolist(), t_asm.tolist(), strict=True):
+    return partial(_page_records, tp, t, cls, reached, t_ack, t_asm), assembled
+
+
+def _page_records(tp: TeamPlan, t: float, cls: str, reached, t_ack, t_asm) -> list[tuple]:
+    records = [(t, MEMBER_PAGED, m, g, cls, n, un) for m, g, n, un in tp.member_heads]
+    append = records.append
+    for (m, g, n, un), ok, ta, tm in zip(tp.member_heads, reached.tolist(), t_ack.tolist(), t_asm.tolist(),
+                                         strict=True):
         if ok:
-            records.append((ta, MEMBER_ACKNOWLEDGED, ids[i], groups[i], cls, numbers[i], units[i]))
-            records.append((tm, MEMBER_ASSEMBLED, ids[i], groups[i], cls, numbers[i], units[i]))
+            append((ta, MEMBER_ACKNOWLEDGED, m, g, cls, n, un))
+            append((tm, MEMBER_ASSEMBLED, m, g, cls, n, un))
         else:
-            records.append((t, MEMBER_UNREACHABLE, ids[i], groups[i], cls, numbers[i], units[i]))
-    return records, assembled
+            append((t, MEMBER_UNREACHABLE, m, g, cls, n, un))
+    return records
 
 
 def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: float, cls: str):
@@ -149,11 +165,12 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
 
 def _ready_times(tp: TeamPlan, assembled: np.ndarray) -> list[float | None]:
     ready: list[float | None] = []
-    unit_of = np.asarray(tp.unit_of)
-    for x, need in enumerate(tp.needed):
-        times = assembled[unit_of == x]
-        times = times[np.isfinite(times)]
-        ready.append(float(np.partition(times, need - 1)[need - 1]) if len(times) >= need else None)
+    for (start, stop), need in zip(tp.unit_bounds, tp.needed, strict=True):
+        times = assembled[start:stop]
+        if np.count_nonzero(np.isfinite(times)) < need:
+            ready.append(None)
+        else:  # the unreachable (inf) sort last, after the need-th
+            ready.append(float(np.partition(times, need - 1)[need - 1]))
     return ready
 
 
@@ -173,6 +190,15 @@ def load_vehicles(team: Team, streams: Streams, start: float) -> list[float]:
     return done
 
 
+def _records_until(result: CallOutResult, vehicles: list[float], org: str, cls: str,
+                   end: float) -> list[tuple]:
+    kept = [r for r in result.records if r[0] <= end]
+    n = len(vehicles)
+    kept.extend((t, VEHICLE_LOADED, org, "", cls, i, f"{i} of {n}")
+                for i, t in enumerate(vehicles, 1) if t <= end)
+    return kept
+
+
 class TeamMobilisation:
     """The team inside a running world: from the mobilise order to the arrival on site."""
 
@@ -186,8 +212,9 @@ class TeamMobilisation:
         self.ready_to_leave = False
         self.departed = False
         self.cls = ""
-        self.kept: list[tuple] = []
-        """Member and vehicle records, to be merged into the log at the end."""
+        self.result: CallOutResult | None = None
+        self.vehicles: list[float] = []
+        """When each vehicle is loaded."""
 
     def mobilise(self, cls: str) -> None:
         """The team's organisation has acted on a mobilise order: start the call-out (once)."""
@@ -199,8 +226,7 @@ class TeamMobilisation:
         now = env.now
         world.record((now, CALLOUT_STARTED, tp.organisation, "", cls, len(tp.member_ids),
                    self.team.callout.method))
-        result = call_out(world.plan, self.team, world.streams, now, cls)
-        self.kept.extend(result.records)
+        self.result = result = call_out(world.plan, self.team, world.streams, now, cls)
         ready = result.ready
         order = sorted((t, x) for x, t in enumerate(ready) if t is not None)
         for t, x in order:
@@ -208,15 +234,22 @@ class TeamMobilisation:
             env.timeout(t - now, x).callbacks.append(self._unit_ready)
         if not order:
             return  # no unit can ever be ready: nothing is loaded, nobody leaves
-        vehicles = load_vehicles(self.team, world.streams, order[0][0])
-        n = len(vehicles)
-        self.kept.extend((t, VEHICLE_LOADED, tp.organisation, "", cls, i, f"{i} of {n}")
-                         for i, t in enumerate(vehicles, 1))
+        self.vehicles = vehicles = load_vehicles(self.team, world.streams, order[0][0])
         deploy_ready = [ready[x] for x in tp.deploy_units]
         if None in deploy_ready:
             return  # a unit the team needs can never be ready: it cannot leave
         leave = max([*deploy_ready, *vehicles])
         env.timeout(leave - now).callbacks.append(self._ready_to_leave)
+
+    def records_until(self, end: float) -> Callable[[], list[tuple]] | None:
+        """A function that builds the member and vehicle records up to ``end``; None before a call-out.
+
+        It holds the call-out's results, not the world, so a log kept for later does not keep the
+        whole replication alive.
+        """
+        if self.result is None:
+            return None
+        return partial(_records_until, self.result, self.vehicles, self.plan.organisation, self.cls, end)
 
     def deploy(self) -> None:
         """The team's organisation has acted on a deploy order."""

@@ -13,9 +13,10 @@ unit readiness still to come.
 
 from __future__ import annotations
 
-from operator import itemgetter
+import math
 
 import simpy
+from simpy.events import URGENT
 
 from ..events import (
     ACCIDENT,
@@ -43,15 +44,49 @@ ENDED_AT_HORIZON = "horizon"
 ENDED_DONE = "done"
 
 
+def delay_until(now: float, t: float) -> float:
+    """The delay that takes the clock from ``now`` to exactly ``t``.
+
+    ``now + (t - now)`` can miss ``t`` by a rounding step, and a staff change logged at
+    ``1020.0000000000001`` instead of ``1020.0`` is a wrong record, so the difference is nudged
+    until the sum is exact.
+    """
+    delay = t - now
+    for _ in range(4):
+        reached = now + delay
+        if reached == t:
+            break
+        delay = math.nextafter(delay, math.inf if reached < t else -math.inf)
+    return delay
+
+
+class ShiftChange(simpy.Event):
+    """A change of an organisation's staff schedule, ``delay`` from now.
+
+    Like a ``simpy.Timeout``, but scheduled ahead of ordinary events at the same instant, so that
+    a shift change (or a handover) takes effect before any work that arrives or ends at the very
+    moment it happens. Each organisation has one pending at a time; the next is scheduled when it
+    fires.
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float, value: object) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = value
+        env.schedule(self, URGENT, delay)
+
+
 class _Organisation:
     """The state of one organisation during a replication."""
 
-    __slots__ = ("plan", "name", "staff", "handling", "waits", "fired", "seen", "held")
+    __slots__ = ("plan", "name", "staff", "handling", "waits", "fired", "seen", "held", "next_change",
+                 "interarrival", "duration")
 
     def __init__(self, world: World, plan: OrganisationPlan) -> None:
         self.plan = plan
         self.name = plan.name
-        self.staff = DutyStaff(world.env, plan.name, plan.capacity, plan.schedule[0][1], world.records)
+        self.staff = DutyStaff(world.env, plan.name, plan.capacity, plan.schedule[0][1], world.records,
+                               world._start_task)
         stream = f"handling:{plan.name}"
         handlers = [h for hs in plan.handlers.values() for h in hs]
         self.handling = {h.index: world.streams.sampler(stream, h.time) for h in handlers}
@@ -59,6 +94,13 @@ class _Organisation:
         self.fired: set[int] = set()
         self.seen: set[tuple[str, str]] = set()
         self.held: dict[tuple[str, str], list[tuple[HandlerPlan, str, int]]] = {}
+        self.next_change = 1
+        """Index of the next change in ``plan.schedule``."""
+        background = plan.background
+        if background is not None:
+            stream = f"background:{plan.name}"
+            self.interarrival = world.streams.sampler(stream, background.interarrival)
+            self.duration = world.streams.sampler(stream, background.duration)
 
 
 class _Link:
@@ -101,10 +143,10 @@ class World:
         for outage in scenario.outages:
             self.make_unavailable(outage.target, outage.start, outage.end)
         for org in self.orgs.values():
-            for t, staff in org.plan.schedule[1:]:
-                env.timeout(t, staff).callbacks.append(self._staff_change(org.staff))
+            if len(org.plan.schedule) > 1:
+                ShiftChange(env, org.plan.schedule[1][0], org).callbacks.append(self._staff_change)
             if org.plan.background is not None:
-                env.process(self._background(org))
+                env.timeout(org.interarrival(), org).callbacks.append(self._background_arrival)
         for change in scenario.accident.timeline:
             self.pending += 1
             env.timeout(change.at, change.class_).callbacks.append(self._class_change)
@@ -150,16 +192,9 @@ class World:
         self._ran = True
         self.env.run(until=self._end)
         end = self.env.now
-        records = self.records
-        kept = [r for r in self.team.kept if r[0] <= end]
-        if kept:
-            # member and vehicle records first where times tie: they cause what the model logged
-            kept.sort(key=itemgetter(0))
-            kept.extend(records)
-            kept.sort(key=itemgetter(0))  # stable, and both halves are already sorted runs
-            records = kept
-        records.append((end, ENDED, "", "", "", 0, self._end.value))
-        return EventLog(records, self.scenario.name, self.seed, self.replication)
+        self.records.append((end, ENDED, "", "", "", 0, self._end.value))
+        return EventLog(self.records, self.scenario.name, self.seed, self.replication,
+                        self.team.records_until(end))
 
     # --- the end --------------------------------------------------------------------------------
 
@@ -174,8 +209,16 @@ class World:
 
     # --- organisations ----------------------------------------------------------------------------
 
-    def _staff_change(self, staff: DutyStaff):
-        return lambda event: staff.set_scheduled(event.value)
+    def _staff_change(self, event: simpy.Event) -> None:
+        """The next change of an organisation's staff schedule; it schedules the one after."""
+        org = event.value
+        schedule = org.plan.schedule
+        t, staff = schedule[org.next_change]
+        org.staff.set_scheduled(staff)
+        org.next_change += 1
+        if org.next_change < len(schedule):
+            ShiftChange(self.env, delay_until(t, schedule[org.next_change][0]), org).callbacks.append(
+                self._staff_change)
 
     def _outage(self, target: str, what: str, begins: bool) -> None:
         self.record((self.env.now, OUTAGE_APPLIED, target, what, "", 0, "begins" if begins else "ends"))
@@ -225,20 +268,30 @@ class World:
     def _fire(self, org: _Organisation, h: HandlerPlan, cls: str, ref: int) -> None:
         self.inflight += 1
         self._tasks += 1
-        self.env.process(self._task(org, ACCIDENT_WORK, h.on, cls, self._tasks, f"m{ref} h{h.index}",
-                                    org.handling[h.index](), h))
+        self._queue_task((org, h.on, cls, self._tasks, f"m{ref} h{h.index}", org.handling[h.index](), h),
+                         ACCIDENT_WORK)
 
-    def _task(self, org: _Organisation, priority: int, kind: str, cls: str, task: int, info: str,
-              duration: float, handler: HandlerPlan | None):
-        """One piece of work: wait for a free person, hold them for ``duration``, then act."""
-        env, record, name = self.env, self.record, org.name
-        record((env.now, TASK_QUEUED, name, kind, cls, task, info))
-        request = org.staff.slots.request(priority)
-        yield request
-        record((env.now, TASK_STARTED, name, kind, cls, task, info))
-        yield env.timeout(duration)
-        org.staff.slots.release(request)
-        record((env.now, TASK_FINISHED, name, kind, cls, task, info))
+    # A task is a tuple (organisation, kind, class, task id, info, duration, handler or None): one
+    # is made for every piece of work, so it is kept as light as can be. It is queued for the
+    # organisation's duty staff, started when a person takes it on, and finished ``duration``
+    # later; only the finish is a simulation event.
+
+    def _queue_task(self, task: tuple, priority: int) -> None:
+        org, kind, cls, ref, info, _, _ = task
+        self.record((self.env.now, TASK_QUEUED, org.name, kind, cls, ref, info))
+        org.staff.take(priority, task)
+
+    def _start_task(self, task: tuple) -> None:
+        org, kind, cls, ref, info, duration, _ = task
+        env = self.env
+        self.record((env.now, TASK_STARTED, org.name, kind, cls, ref, info))
+        env.timeout(duration, task).callbacks.append(self._finish_task)
+
+    def _finish_task(self, event: simpy.Event) -> None:
+        org, kind, cls, ref, info, _, handler = event.value
+        name = org.name
+        self.record((self.env.now, TASK_FINISHED, name, kind, cls, ref, info))
+        org.staff.release()
         if handler is None:
             return
         for to, send_kind in handler.sends:
@@ -251,17 +304,12 @@ class World:
         self.inflight -= 1
         self.check_end()
 
-    def _background(self, org: _Organisation):
-        """Routine work arriving at random, each piece a task below accident work."""
-        background = org.plan.background
-        stream = f"background:{org.name}"
-        interarrival = self.streams.sampler(stream, background.interarrival)
-        duration = self.streams.sampler(stream, background.duration)
-        env, process = self.env, self.env.process
-        while True:
-            yield env.timeout(interarrival())
-            self._tasks += 1
-            process(self._task(org, BACKGROUND_WORK, BACKGROUND, "", self._tasks, "", duration(), None))
+    def _background_arrival(self, event: simpy.Event) -> None:
+        """A piece of routine work arrives, below accident work; the next one is on its way."""
+        org = event.value
+        self._tasks += 1
+        self._queue_task((org, BACKGROUND, "", self._tasks, "", org.duration(), None), BACKGROUND_WORK)
+        self.env.timeout(org.interarrival(), org).callbacks.append(self._background_arrival)
 
     # --- messages ---------------------------------------------------------------------------------
 
