@@ -3,15 +3,17 @@
 Replication ``r`` of seed ``s`` is a pure function of ``(scenario, s, r)``; the engine derives
 every random stream from that pair, so the numbers do not depend on how replications are spread
 over workers. Only the metric rows are kept (memory stays flat as replications grow); whole
-event logs are kept for the replications the caller asks for.
+event logs are kept for the replications the caller asks for. Worker processes receive the
+scenario once and then only batches of replication numbers (see docs/performance.md).
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,14 +86,30 @@ def run_one(scenario: Scenario, seed: int, replication: int) -> tuple[np.ndarray
     return np.fromiter(metrics.values(), dtype=float, count=len(metrics)), log
 
 
-def _run_batch(scenario: Scenario, seed: int, reps: list[int], keep: frozenset[int]):
-    rows, logs = [], {}
-    for r in reps:
-        row, log = run_one(scenario, seed, r)
-        rows.append(row)
+def _run_batch(scenario: Scenario, seed: int, reps: list[int], keep: frozenset[int]
+               ) -> tuple[np.ndarray, dict[int, EventLog]]:
+    """Metric rows of replications ``reps`` (one array) and the logs of those in ``keep``."""
+    rows = np.empty((len(reps), len(metric_names(scenario))))
+    logs = {}
+    for i, r in enumerate(reps):
+        rows[i], log = run_one(scenario, seed, r)
         if r in keep:
             logs[r] = log
-    return reps, rows, logs
+    return rows, logs
+
+
+# A worker process receives the scenario once, when it starts, and keeps it (with its compiled
+# plan) for every batch; batches then carry only replication numbers.
+_worker_scenario: Scenario | None = None
+
+
+def _start_worker(scenario: Scenario) -> None:
+    global _worker_scenario
+    _worker_scenario = scenario
+
+
+def _run_batch_in_worker(seed: int, reps: list[int], keep: frozenset[int]):
+    return _run_batch(_worker_scenario, seed, reps, keep)
 
 
 def default_workers() -> int:
@@ -107,7 +125,13 @@ def replicate(
     first: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Replications:
-    """Run replications ``first … first+n-1``; identical numbers whatever ``workers`` is."""
+    """Run replications ``first … first+n-1``; identical numbers whatever ``workers`` is.
+
+    With several workers, replications go out in batches — about eight per worker, at most 200
+    replications each, so that a slow batch does not leave a core idle for long — and only a few
+    batches per worker are out at a time, so memory stays flat however many replications are asked
+    for. Results are placed by replication number, whatever order the batches finish in.
+    """
     names = metric_names(scenario)
     values = np.full((n, len(names)), np.nan)
     keep = frozenset(keep_events)
@@ -115,23 +139,33 @@ def replicate(
     reps = list(range(first, first + n))
     if workers <= 1 or n < 2 * workers:
         for start in range(0, n, 50):
-            batch = reps[start:start + 50]
-            _, rows, got = _run_batch(scenario, seed, batch, keep)
+            rows, got = _run_batch(scenario, seed, reps[start:start + 50], keep)
             values[start:start + len(rows)] = rows
             logs.update(got)
             if progress:
                 progress(len(rows))
-    else:
-        size = max(1, min(200, math.ceil(n / (workers * 8))))
-        batches = [reps[i:i + size] for i in range(0, n, size)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_run_batch, scenario, seed, b, keep) for b in batches]
-            for fut in futures:
-                batch, rows, got = fut.result()
-                values[batch[0] - first:batch[0] - first + len(rows)] = rows
-                logs.update(got)
-                if progress:
-                    progress(len(rows))
+        return Replications(scenario, seed, names, values, logs, first)
+
+    size = max(1, min(200, math.ceil(n / (workers * 8))))
+    starts = range(0, n, size)
+    window = 4 * workers
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(scenario,)) as pool:
+        pending: deque[tuple[int, Future]] = deque()
+
+        def collect() -> None:
+            start, fut = pending.popleft()
+            rows, got = fut.result()
+            values[start:start + len(rows)] = rows
+            logs.update(got)
+            if progress:
+                progress(len(rows))
+
+        for start in starts:
+            pending.append((start, pool.submit(_run_batch_in_worker, seed, reps[start:start + size], keep)))
+            if len(pending) >= window:
+                collect()
+        while pending:
+            collect()
     return Replications(scenario, seed, names, values, logs, first)
 
 

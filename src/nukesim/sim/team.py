@@ -31,6 +31,7 @@ from ..events import (
     VEHICLE_LOADED,
 )
 from ..scenario.distributions import Fixed
+from .clock import delay_until
 from .plan import Plan, TeamPlan
 from .streams import Streams
 
@@ -231,7 +232,7 @@ class TeamMobilisation:
         order = sorted((t, x) for x, t in enumerate(ready) if t is not None)
         for t, x in order:
             world.pending += 1
-            env.timeout(t - now, x).callbacks.append(self._unit_ready)
+            env.timeout(delay_until(now, t), x).callbacks.append(self._unit_ready)
         if not order:
             return  # no unit can ever be ready: nothing is loaded, nobody leaves
         self.vehicles = vehicles = load_vehicles(self.team, world.streams, order[0][0])
@@ -239,7 +240,7 @@ class TeamMobilisation:
         if None in deploy_ready:
             return  # a unit the team needs can never be ready: it cannot leave
         leave = max([*deploy_ready, *vehicles])
-        env.timeout(leave - now).callbacks.append(self._ready_to_leave)
+        env.timeout(delay_until(now, leave)).callbacks.append(self._ready_to_leave)
 
     def records_until(self, end: float) -> Callable[[], list[tuple]] | None:
         """A function that builds the member and vehicle records up to ``end``; None before a call-out.

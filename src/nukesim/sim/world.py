@@ -9,14 +9,17 @@ acted on a mobilise order. Everything that happens is appended to one list of re
 The run stops at the horizon, or as soon as the team is on site and nothing about the accident is
 still under way: no message in transit, no accident task queued or running, no class change or
 unit readiness still to come.
+
+SimPy's event queue drives the run, but only what has to wait is an event of its own: the end of
+a task, each attempt of a message, a shift change, the next piece of routine work, a class change,
+a unit ready. Work starts the moment a person is free, and the rest is callbacks on those
+events rather than SimPy processes — a process costs an event to start and another for every
+wait, and a replication of the China scenario runs some 150 tasks (docs/performance.md).
 """
 
 from __future__ import annotations
 
-import math
-
 import simpy
-from simpy.events import URGENT
 
 from ..events import (
     ACCIDENT,
@@ -35,6 +38,7 @@ from ..events import (
     EventLog,
 )
 from ..scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, Scenario
+from .clock import ShiftChange, delay_until
 from .plan import HandlerPlan, LinkPlan, OrganisationPlan, plan_for
 from .staff import ACCIDENT_WORK, BACKGROUND_WORK, DutyStaff
 from .streams import Streams
@@ -42,38 +46,6 @@ from .team import TeamMobilisation
 
 ENDED_AT_HORIZON = "horizon"
 ENDED_DONE = "done"
-
-
-def delay_until(now: float, t: float) -> float:
-    """The delay that takes the clock from ``now`` to exactly ``t``.
-
-    ``now + (t - now)`` can miss ``t`` by a rounding step, and a staff change logged at
-    ``1020.0000000000001`` instead of ``1020.0`` is a wrong record, so the difference is nudged
-    until the sum is exact.
-    """
-    delay = t - now
-    for _ in range(4):
-        reached = now + delay
-        if reached == t:
-            break
-        delay = math.nextafter(delay, math.inf if reached < t else -math.inf)
-    return delay
-
-
-class ShiftChange(simpy.Event):
-    """A change of an organisation's staff schedule, ``delay`` from now.
-
-    Like a ``simpy.Timeout``, but scheduled ahead of ordinary events at the same instant, so that
-    a shift change (or a handover) takes effect before any work that arrives or ends at the very
-    moment it happens. Each organisation has one pending at a time; the next is scheduled when it
-    fires.
-    """
-
-    def __init__(self, env: simpy.Environment, delay: float, value: object) -> None:
-        super().__init__(env)
-        self._ok = True
-        self._value = value
-        env.schedule(self, URGENT, delay)
 
 
 class _Organisation:
@@ -327,30 +299,48 @@ class World:
                 return
             link = self._links[(sender, to)] = _Link(self, plan)
         self.inflight += 1
-        self.env.process(self._transmit(sender, to, kind, cls, ref, link))
+        self._attempt((sender, to, kind, cls, ref, link), 0, 0)
 
-    def _transmit(self, sender: str, to: str, kind: str, cls: str, ref: int, link: _Link):
-        """Try each channel of the link in turn, each ``1 + retries`` times, until one gets through."""
-        env, record, down = self.env, self.record, self._down
+    # A message on its way is a tuple (sender, receiver, kind, class, message id, link). Its
+    # attempts are callbacks on timeouts rather than a SimPy process: a replication sends dozens
+    # of messages, and a process costs an event to start it and a resumption for every wait.
+
+    def _attempt(self, message: tuple, c: int, attempt: int) -> None:
+        """Try channel ``c`` of the link (its ``attempt``-th try): it fails, or the message gets through.
+
+        Every attempt draws its uniform and its delay, whether it fails or not, so that the n-th
+        attempt on a link always gets the n-th numbers.
+        """
+        link = message[5]
+        ch = link.plan.channels[c]
+        u = link.uniform()
+        delay = link.delays[c]()
+        if u < ch.fails or self._down[ch.name]:
+            self.env.timeout(ch.detect, (message, c, attempt)).callbacks.append(self._attempt_failed)
+        else:
+            self.env.timeout(delay, (message, ch.name)).callbacks.append(self._delivered)
+
+    def _attempt_failed(self, event: simpy.Event) -> None:
+        """The sender notices a failed attempt: the same channel again, the next one, or lost."""
+        message, c, attempt = event.value
+        sender, to, kind, cls, ref, link = message
         channels = link.plan.channels
-        last = len(channels) - 1
-        for c, ch in enumerate(channels):
-            for attempt in range(ch.attempts):
-                u = link.uniform()
-                delay = link.delays[c]()
-                if u < ch.fails or down[ch.name]:
-                    yield env.timeout(ch.detect)
-                    record((env.now, MESSAGE_FAILED, sender, kind, cls, ref, ch.name))
-                    if attempt + 1 < ch.attempts:
-                        record((env.now, MESSAGE_RETRIED, sender, kind, cls, ref, ch.name))
-                    elif c < last:
-                        record((env.now, MESSAGE_REROUTED, sender, kind, cls, ref, channels[c + 1].name))
-                    continue
-                yield env.timeout(delay)
-                self._receive(to, kind, cls, ref, sender, f"{sender} via {ch.name}")
-                self.inflight -= 1
-                self.check_end()
-                return
-        record((env.now, MESSAGE_LOST, sender, kind, cls, ref, to))
+        ch = channels[c]
+        now, record = self.env.now, self.record
+        record((now, MESSAGE_FAILED, sender, kind, cls, ref, ch.name))
+        if attempt + 1 < ch.attempts:
+            record((now, MESSAGE_RETRIED, sender, kind, cls, ref, ch.name))
+            self._attempt(message, c, attempt + 1)
+        elif c + 1 < len(channels):
+            record((now, MESSAGE_REROUTED, sender, kind, cls, ref, channels[c + 1].name))
+            self._attempt(message, c + 1, 0)
+        else:
+            record((now, MESSAGE_LOST, sender, kind, cls, ref, to))
+            self.inflight -= 1
+            self.check_end()
+
+    def _delivered(self, event: simpy.Event) -> None:
+        (sender, to, kind, cls, ref, _), channel = event.value
+        self._receive(to, kind, cls, ref, sender, f"{sender} via {channel}")
         self.inflight -= 1
         self.check_end()
