@@ -139,6 +139,13 @@ def floor_differences(scenario) -> list[str]:
                  (f.TEAM_ORG, "page", f.CALLOUT_DELAY, f.VEHICLES, f.LOADERS, f.LOAD, f.TRANSIT, True,
                   {f.READY_AT}, {f.SLOWDOWN})),
     }
+    # fields the floor does not model: China must leave them at their defaults
+    found["fields the floor leaves out"] = (
+        (any(h.once for o in scenario.organisations.values() for h in o.handlers),
+         {name: tuple(o.slowdown[p] for p in period) for name, o in scenario.organisations.items()},
+         {name: u.members for name, u in team.units.items()}, team.callout.repage),
+        (False, {name: (1.0, 1.0, 1.0) for name in scenario.organisations},
+         dict.fromkeys(team.units), None))
     for name, org in scenario.organisations.items():
         background = org.background and (dist(org.background.interarrival), dist(org.background.duration))
         found[f"organisation {name}"] = ((tuple(org.staff[p] for p in period), background),

@@ -77,6 +77,9 @@ def test_largest_remainder_split():
     assert split_by_share(95, [0.29, 0.71]) == [28, 67]
     for size in range(1, 60):
         assert sum(split_by_share(size, [0.1, 0.2, 0.3, 0.4])) == size
+    # a group left out of a unit's own mix never gets a member, even by rounding
+    assert split_by_share(10, [0.0, 1 / 3, 1 / 3, 1 / 3]) == [0, 4, 3, 3]
+    assert split_by_share(3, [0.3333333, 0.6666666, 0.0]) == [1, 2, 0]
 
 
 def test_members_are_assigned_to_units_in_order_and_split_by_share():

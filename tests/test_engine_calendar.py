@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import stats
 from test_engine_build import build, mobilising, records
 
@@ -94,3 +95,87 @@ def test_member_turnout_matches_night_slowdown_in_distribution():
                   for r in range(800)])
     assert not np.isnan(t).any()
     assert stats.kstest(t, "expon", args=(0, 30)).pvalue > 0.001
+
+
+# --- handling times by period (organisations.<org>.slowdown) ---------------------------------------
+
+
+def test_slowdown_multiplies_handling_by_the_factor_of_the_period_the_task_starts_in():
+    # Monday 17:50: day until 18:00 (t = 10). A task started at 0 keeps its day time though it runs
+    # into the night; the one queued behind it starts at 20, at night, and takes twice as long.
+    s = build(start="2026-03-16T17:50:00+08:00", horizon="3h",
+              organisations={"plant": {"staff": 1, "slowdown": {"night": 2},
+                                       "handlers": [{"on": "class_change", "time": 20}]}},
+              accident={"site": "plant", "timeline": [{"at": 0, "class": "alert"},
+                                                      {"at": 15, "class": "alert"}]})
+    log = simulate(s, seed=1)
+    assert [r[0] for r in records(log, "started")] == [0.0, 20.0]
+    assert [r[0] for r in records(log, "finished")] == [20.0, 60.0]
+
+
+def test_slowdown_by_period_day_night_and_weekend_defaults():
+    org = {"staff": 1, "slowdown": {"night": 1.5}, "handlers": [{"on": "class_change", "time": 10}]}
+    for start, took in [(MONDAY_DAY, 10.0), (MONDAY_NIGHT, 15.0), (SATURDAY_DAY, 15.0)]:  # weekend = night
+        s = build(start=start, organisations={"plant": org})
+        log = simulate(s, seed=1)
+        assert records(log, "finished")[0][0] - records(log, "started")[0][0] == took, start
+
+
+def test_slowdown_leaves_background_work_alone():
+    org = {"staff": 1, "slowdown": {"day": 3, "night": 3},
+           "background": {"interarrival": 100, "duration": 10}}
+    log = simulate(build(start=MONDAY_NIGHT, horizon="5h", organisations={"plant": org}), seed=1)
+    assert [r[0] for r in records(log, "finished")] == [110.0, 210.0]
+
+
+def test_night_handling_times_are_the_drawn_times_scaled_in_distribution():
+    # exponential handling, mean 10, at night × 1.7: an exponential of mean 17 (KS test)
+    org = {"staff": 1, "slowdown": {"night": 1.7},
+           "handlers": [{"on": "class_change", "time": {"dist": "exponential", "mean": 10}}]}
+    s = build(start=MONDAY_NIGHT, organisations={"plant": org})
+    took = []
+    for r in range(600):
+        log = simulate(s, seed=3, replication=r)
+        took.append(records(log, "finished")[0][0] - records(log, "started")[0][0])
+    assert stats.kstest(took, "expon", args=(0, 17)).pvalue > 0.001
+    day = build(start=MONDAY_DAY, organisations={"plant": org})  # the same draws by day: factor 1
+    for r in range(20):
+        log_day, log_night = simulate(day, seed=3, replication=r), simulate(s, seed=3, replication=r)
+        t_day = records(log_day, "finished")[0][0]
+        assert records(log_night, "finished")[0][0] == pytest.approx(1.7 * t_day)
+
+
+# --- shift changes go first at their instant (docs/engine.md, "Duty staff") --------------------------
+# Each organisation's next staff change is scheduled when the previous one happens, so the 20:00
+# handover below is scheduled at 18:00 — after the class change (scheduled at the start) or the
+# task end (scheduled at 17:50) that falls at the same instant. It must still go first.
+
+EVENING = "2026-03-16T17:50:00+08:00"  # day (2 on duty) until 18:00, then night (1)
+HANDOVER = {"shift_changes": ["20:00"], "handover": "20m"}  # 20:00-20:20, t = 130 … 150
+
+
+def test_work_arriving_at_a_handover_instant_waits_for_the_handover():
+    s = build(start=EVENING, horizon="4h", calendar=HANDOVER,
+              organisations={"plant": {"staff": {"day": 2, "night": 1},
+                                       "handlers": [{"on": "class_change", "time": 5}]}},
+              accident={"site": "plant", "timeline": [{"at": 0, "class": "alert"},
+                                                      {"at": 130, "class": "alert"}]})
+    log = simulate(s, seed=1)
+    assert [r[0] for r in records(log, "started")] == [0.0, 150.0]
+    assert [(r[0], r[5]) for r in records(log, "staff")] == [(0.0, 2), (10.0, 1), (130.0, 0), (150.0, 1)]
+
+
+def test_a_task_ending_at_a_handover_instant_gives_its_slot_to_the_handover():
+    # a task runs 17:50-20:00; the emergency at 18:05 sets two more going (both handlers match),
+    # which wait for the one person on duty; at 20:00 the handover takes that person before the
+    # waiting work can: it starts at 20:20
+    s = build(start=EVENING, horizon="4h", calendar=HANDOVER,
+              organisations={"plant": {"staff": {"day": 2, "night": 1}, "handlers": [
+                  {"on": "class_change", "class_at_least": "emergency", "time": 5},
+                  {"on": "class_change", "class_at_least": "alert", "time": 130}]}},
+              accident={"site": "plant", "timeline": [{"at": 0, "class": "alert"},
+                                                      {"at": 15, "class": "emergency"}]})
+    log = simulate(s, seed=1)
+    assert [(r[0], r[6]) for r in records(log, "started")] == [(0.0, "m1 h1"), (150.0, "m2 h0"),
+                                                                (155.0, "m2 h1")]
+    assert records(log, "finished")[0][0] == 130.0

@@ -91,3 +91,63 @@ def test_a_send_without_a_link_is_lost():
     log = simulate(build(organisations=orgs), seed=1)
     assert [r[1] for r in log.records if r[3] == "x"] == ["sent", "lost"]
     assert math.isnan(compute_metrics(log, build(organisations=orgs))["notified:hq"])
+
+
+def test_a_once_handler_fires_on_the_first_matching_message_only():
+    timeline = at((0, "alert"), (100, "site"), (200, "general"))
+    for once, starts in [(True, [5.0]), (False, [5.0, 105.0, 205.0])]:
+        s = star([{"on": "report", "once": once, "time": 1}], {"a": 5}, timeline=timeline)
+        log = simulate(s, seed=1)
+        assert len(records(log, "received", "hq")) == 3
+        assert [r[0] for r in records(log, "started", "hq")] == starts, once
+
+
+def test_a_once_handler_with_class_at_least_waits_for_that_class_then_fires_once():
+    s = star([{"on": "report", "once": True, "class_at_least": "site", "time": 1}], {"a": 5},
+             timeline=at((0, "alert"), (100, "site"), (200, "general")))
+    assert [(r[0], r[4]) for r in records(simulate(s, seed=1), "started", "hq")] == [(105.0, "site")]
+
+
+def test_once_is_per_handler_other_handlers_of_the_kind_keep_firing():
+    s = star([{"on": "report", "once": True, "time": 1}, {"on": "report", "time": 1}], {"a": 5},
+             timeline=at((0, "alert"), (100, "site")))
+    started = [(r[0], r[6]) for r in records(simulate(s, seed=1), "started", "hq")]
+    assert started == [(5.0, "m3 h0"), (5.0, "m3 h1"), (105.0, "m6 h1")]
+
+
+def test_a_once_handler_held_for_approval_is_released_once():
+    orgs = {
+        "plant": {"handlers": [{"on": "class_change", "send": [{"to": "hq", "kind": "request"},
+                                                                 {"to": "boss", "kind": "notice"}]}]},
+        "boss": {"handlers": [{"on": "notice", "time": 20, "send": [{"to": "hq", "kind": "approval"}]}]},
+        "hq": {"handlers": [{"on": "request", "time": 1, "once": True, "approval": {"from": "boss"}}]},
+    }
+    links = [line("plant", "hq"), line("plant", "boss"), line("boss", "hq")]
+    # requests at 0 and 5 are held; the approval at 20 releases one task, the request at 50 none
+    s = build(organisations=orgs, links=links,
+              accident={"site": "plant", "timeline": at((0, "alert"), (5, "alert"), (50, "alert"))})
+    assert [(r[0], r[6]) for r in records(simulate(s, seed=1), "queued", "hq")] == [(20.0, "m2 h0")]
+
+
+def test_mobilise_once_spares_the_commission_a_second_convening():
+    """The commission orders the team out on the first class and does not convene again."""
+    def scenario(once: bool):
+        orgs = {
+            "plant": {"handlers": [{"on": "class_change", "send": [{"to": "commission", "kind": "report"}]}]},
+            "commission": {"handlers": [{"on": "report", "once": once, "time": 30,
+                                         "send": [{"to": "office", "kind": "mobilise"}]}]},
+            "office": {"handlers": [{"on": "mobilise", "time": 2}]},
+        }
+        return build(organisations=orgs, links=[line("plant", "commission"), line("commission", "office")],
+                     accident={"site": "plant", "timeline": at((0, "alert"), (10, "general"))},
+                     classes=CLASSES,
+                     authority={"mobilise": ["commission"], "deploy": ["commission"]},
+                     team={"organisation": "office", "units": {"u": {"size": 1}},
+                           "members": {"all": {"share": 1.0}}, "deploy": {"order": False}})
+    with_once, without = scenario(True), scenario(False)
+    m1 = compute_metrics(simulate(with_once, seed=1), with_once)
+    m2 = compute_metrics(simulate(without, seed=1), without)
+    assert m1["callout_started"] == m2["callout_started"] == 32.0
+    assert m1["wait:commission"] == 0.0 and m2["wait:commission"] == 10.0  # the second report waited 20
+    assert len(records(simulate(with_once, seed=1), "sent", "commission")) == 1
+    assert len(records(simulate(without, seed=1), "sent", "commission")) == 2

@@ -105,3 +105,32 @@ def test_timeline_tells_who_knew_what_when(minimal):
         assert "background" not in text
     rows = format_timeline(simulate(tree, seed=3), tree)
     assert any("failed on phone" in row[2] for row in rows)
+
+
+SCENARIOS = sorted((MINIMAL.parent).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("file", SCENARIOS, ids=lambda p: p.name)
+def test_metrics_from_the_core_records_equal_metrics_from_the_whole_log(file):
+    """``compute_metrics`` reads ``log.core``; member and vehicle records must not matter to it."""
+    s = load_scenario(file)[0]
+    for r in range(15):
+        log = simulate(s, seed=21, replication=r)
+        from_core = compute_metrics(log, s)
+        whole = EventLog(list(log.records), log.scenario, log.seed, log.replication)  # core = every record
+        assert len(whole.core) > len(log.core)  # the member records are there this time
+        from_whole = compute_metrics(whole, s)
+        assert list(from_core) == list(from_whole)
+        for name, value in from_core.items():
+            assert value == from_whole[name] or (math.isnan(value) and math.isnan(from_whole[name])), name
+
+
+def test_an_event_log_pickles_with_all_its_records(minimal):
+    import pickle
+
+    log = simulate(minimal, seed=4, replication=2)  # member records not built yet
+    copy = pickle.loads(pickle.dumps(log))
+    assert copy.records == simulate(minimal, seed=4, replication=2).records
+    assert any(r[1] == "assembled" for r in copy.records)
+    assert (copy.scenario, copy.seed, copy.replication) == (log.scenario, 4, 2)
+    assert repr(compute_metrics(copy, minimal)) == repr(compute_metrics(log, minimal))  # nan-safe

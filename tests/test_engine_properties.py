@@ -30,6 +30,9 @@ variants = st.fixed_dictionaries({
     "team.callout.method": st.sampled_from(["page", "tree"]),
     "team.callout.fanout": st.integers(1, 4),
     "team.vehicles.count": st.integers(0, 4),
+    "team.callout.repage": st.sampled_from([None, {"after": "10m", "attempts": 2}]),
+    "organisations.authority.slowdown": st.sampled_from([1, {"night": 1.5, "weekend": 2}]),
+    "organisations.authority.handlers.1.once": st.booleans(),
 })
 
 
@@ -74,6 +77,18 @@ def test_event_log_invariants(overrides, seed, replication, outage):
     outcomes = Counter(r[5] for r in recs if r[1] in ("received", "lost") and r[6] != "accident")
     assert all(n == 1 for n in outcomes.values()) and set(outcomes) <= set(sent)
     assert all(r[0] >= sent[r[5]] for r in recs if r[1] == "received" and r[6] != "accident")
+
+    # members: paged (perhaps again while unreached), then acknowledged and assembled at most once
+    stories: dict[str, list[str]] = {}
+    for r in recs:
+        if r[1] in ("paged", "unreachable", "acknowledged", "assembled"):
+            stories.setdefault(r[2], []).append(r[1])
+    attempts = 1 + (s.team.callout.repage.attempts if s.team.callout.repage else 0)
+    for story in stories.values():
+        assert story[0] == "paged" and 1 <= story.count("paged") <= attempts
+        assert story.count("acknowledged") <= 1 and story.count("assembled") <= story.count("acknowledged")
+        if "acknowledged" in story:
+            assert story.index("acknowledged") > len(story) - 1 - story[::-1].index("paged")
 
     m = compute_metrics(log, s)
     for name, value in m.items():

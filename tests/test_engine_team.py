@@ -11,6 +11,7 @@ from test_engine_build import mobilising, records
 
 from nukesim.metrics import compute_metrics
 from nukesim.sim import simulate
+from nukesim.sim.plan import compile_plan
 
 
 def k_th_ready(s, k_from_start: float, replications: int, seed: int = 2) -> np.ndarray:
@@ -136,3 +137,51 @@ def test_departure_waits_for_the_deploy_order_and_only_the_listed_units():
         m = compute_metrics(simulate(s, seed=1, replication=r), s)
         assert m["team_departed"] == m["unit_ready:fast"]  # the order came at once; "slow" not needed
         assert not math.isnan(m["unit_ready:slow"])  # the run lasts until every unit is ready
+
+
+# --- a unit's own member mix (team.units.<unit>.members) ------------------------------------------
+
+
+def test_a_unit_with_its_own_mix_is_split_by_it_and_the_others_by_the_group_shares():
+    s = mobilising({"units": {"engineering": {"size": 10, "members": {"town": 0.8, "base": 0.2}},
+                              "command": {"size": 4}},
+                    "members": {"base": {"share": 0.5}, "town": {"share": 0.5}}})
+    team = compile_plan(s).team
+    groups = [team.groups[g] for g in team.group_of]
+    # within a unit, groups in the order of team.members (base, then town), whatever the mix's order
+    assert groups == ["base"] * 2 + ["town"] * 8 + ["base"] * 2 + ["town"] * 2
+    assert team.member_ids[:3] == ("engineering/1", "engineering/2", "engineering/3")
+
+
+def test_a_group_without_a_share_serves_only_the_units_that_list_it():
+    s = mobilising({"units": {"engineering": {"size": 5, "members": {"contractors": 0.4, "base": 0.6}},
+                              "assault": {"size": 3}},
+                    "members": {"base": {"share": 1.0}, "contractors": {}}})
+    team = compile_plan(s).team
+    assert [team.groups[g] for g in team.group_of] == ["base"] * 3 + ["contractors"] * 2 + ["base"] * 3
+
+
+def test_unit_readiness_follows_its_own_mix():
+    # base members assemble at 10, town members at 100; each unit needs all its members
+    members = {"base": {"share": 0.5, "travel": 10}, "town": {"share": 0.5, "travel": 100}}
+    s = mobilising({"units": {"assault": {"size": 4, "members": {"base": 1.0}},
+                              "engineering": {"size": 4, "members": {"town": 0.75, "base": 0.25}},
+                              "command": {"size": 4, "ready_at": 0.5}},
+                    "members": members})
+    m = compute_metrics(simulate(s, seed=1), s)
+    assert m["unit_ready:assault"] == 10.0  # all on base
+    assert m["unit_ready:engineering"] == 100.0
+    assert m["unit_ready:command"] == 10.0  # 2 of 4 on base, by the groups' shares
+    assert m["team_mobilized"] == 100.0
+
+
+def test_a_unit_mix_equal_to_the_group_shares_changes_nothing():
+    """The same members in the same groups and order: the same draws, the same log."""
+    members = {"a": {"share": 0.5, "travel": {"dist": "exponential", "mean": 20}},
+               "b": {"share": 0.5, "travel": {"dist": "exponential", "mean": 60}}}
+    plain = mobilising({"units": {"x": {"size": 4}, "y": {"size": 4}}, "members": members})
+    mixed = mobilising({"units": {"x": {"size": 4}, "y": {"size": 4, "members": {"a": 0.5, "b": 0.5}}},
+                        "members": members})
+    for r in range(5):
+        a, b = simulate(plain, seed=3, replication=r), simulate(mixed, seed=3, replication=r)
+        assert a.records == b.records

@@ -173,6 +173,53 @@ def test_wait_for_fires_once_with_the_class_of_the_message_that_completes_it():
         "'alert' (class_at_least makes it wait for a higher class)")]
 
 
+def once_relay(once: bool) -> Scenario:
+    """A reports every class to E; E relays to F, which acts only on an emergency."""
+    return make({
+        "A": [{"on": "class_change", "time": "1m", "send": [send("E", "n")]}],
+        "E": [{"on": "n", "once": once, "time": "4m", "send": [send("F", "n")]}],
+        "F": [{"on": "n", "class_at_least": "emergency", "send": [send("T", "mobilise")]}],
+        "T": [{"on": "mobilise"}],
+    }, [("A", "E", "phone"), ("E", "F", "phone"), ("F", "T", "phone")], mobilise=("F",),
+        timeline=((0, "alert"), (30, "emergency")))
+
+
+def test_a_once_handler_runs_on_the_first_class_only_as_in_the_engine():
+    from nukesim.metrics import compute_metrics
+    from nukesim.sim import simulate
+
+    again = once_relay(False)
+    assert analyse(again).callout == 30 + 1 + 2 + 4 + 2 + 0 + 2
+    assert check_graph(again) == []
+    assert compute_metrics(simulate(again, seed=1), again)["callout_started"] == analyse(again).callout
+
+    once = once_relay(True)  # E relays the alert and never the emergency: F never acts
+    assert analyse(once).callout is None
+    assert math.isnan(compute_metrics(simulate(once, seed=1), once)["callout_started"])
+    [problem] = check_graph(once)
+    assert problem.path == ("team", "organisation")
+    assert problem.message.endswith(
+        "note that a handler with once: true runs on the first class that sets it going: "
+        "organisations.E.handlers.0 ran on 'alert' (class_at_least makes it wait for a higher class)")
+
+
+def test_expected_handling_times_follow_the_organisations_slowdown_by_period():
+    def at_night(start: str) -> Scenario:
+        scenario = chain_scenario()
+        data = scenario.model_dump(by_alias=True)
+        data["start"] = start
+        data["organisations"]["B"]["slowdown"] = {"night": 1.5}
+        new, problems = validate(Scenario, data)
+        assert new is not None, problems
+        return new
+
+    assert analyse(at_night("2026-03-16T10:00:00+08:00")).callout == 30.0  # by day: as before
+    # at 02:00 B's 10 minutes take 15
+    night = analyse(at_night("2026-03-16T02:00:00+08:00"))
+    assert night.callout == 35.0
+    assert night.chain[1] == Step("B", "notification", "alert", "A", "phone", 7.0, 0, 22.0)
+
+
 def approval(approver_time: str) -> Scenario:
     """B gets a notification at 3m but may act only once C's approval (C is told at 3m) arrives."""
     return make({
@@ -605,6 +652,8 @@ def random_scenarios(draw) -> Scenario:
                 handler["wait_for"] = {"count": draw(st.integers(1, len(senders))), "from": senders}
             if draw(st.integers(0, 4)) == 0:
                 handler["approval"] = {"from": draw(st.sampled_from(ORGS)), "kind": "ok"}
+            if draw(st.integers(0, 3)) == 0:
+                handler["once"] = True
             handlers.append(handler)
         orgs[name] = handlers
     orgs["A"].append({"on": "ok", "send": [send("B", "ok")]})  # so that 'ok' is a known kind

@@ -76,6 +76,13 @@ CASES = [
     ("wait_for_too_many", 27, 19, "organisations.province.handlers.0.wait_for",
      ["count 3 is more than the 2 senders listed"]),
     ("missing_team", 2, 1, "team", ["missing required field 'team'"]),
+    ("unit_shares_not_one", 45, 52, "team.units.responders.members",
+     ["the unit's member shares must add up to 1", "0.9"]),
+    ("unit_without_mix", 45, 5, "team.units",
+     ["no member group has a share", "responders has none"]),
+    ("repage_after_zero", 44, 43, "team.callout.repage.after", ["must be positive"]),
+    ("unknown_unit_member_group", 45, 61, "team.units.responders.members.nearbi",
+     ["unknown member group 'nearbi'", "did you mean 'nearby'?"]),
     # the command graph (nukesim.graph), checked once every name resolves
     ("authority_violation", 21, 76, "organisations.plant.handlers.0.send.1.kind",
      ["'plant' has no authority to send 'mobilise'", "authority.mobilise lists only province"]),

@@ -11,13 +11,16 @@ runs. So the questions that matter are asked of the message flow, not of the dra
   chain of handlers can call out;
 * **expected times** — the earliest *expected* time at which each organisation receives each
   kind of message about each class, and the fastest chain of messages to the call-out. Every
-  link costs the mean delay of its primary channel and every handler its mean handling time; an
-  ordinary handler runs on the earliest message, a ``wait_for`` handler on the *k*-th earliest
-  of its listed senders (once, with the class of that message, as in the engine), a handler
-  with an approval at the later of its message and the approval. With costs that are never
-  negative, delivering messages in time order (Dijkstra's idea, where Bellman-Ford would
-  re-relax every rule until nothing changes) settles each time the first time it is reached,
-  and is what lets ``wait_for`` fire once as the engine does. These are means throughout: a
+  link costs the mean delay of its primary channel and every handler its mean handling time
+  (times its organisation's ``slowdown`` for the period it starts in); an ordinary handler runs
+  on the earliest message, a ``wait_for`` handler on the *k*-th earliest of its listed senders
+  (once, with the class of that message, as in the engine), a ``once`` handler on the earliest
+  message of any class, a handler with an approval at the later of its message and the approval.
+  With costs that are never negative, delivering messages in time order (Dijkstra's idea, where
+  Bellman-Ford would re-relax every rule until nothing changes) settles each time the first time
+  it is reached, and is what lets ``wait_for`` and ``once`` fire once as the engine does (a
+  ``slowdown`` can make a later copy of a message finish sooner, at the turn of a period; the
+  first copy still counts, as a ``once`` handler in the engine would have it). These are means throughout: a
   quick deterministic estimate, not the mean of the simulated minimum (queueing for staff,
   channel failures, retries and shifts are left to the simulation);
 * **single points of failure** — organisations, links and channels whose loss alone makes the
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from nukesim.scenario.calendar import period_at
 from nukesim.scenario.durations import format_duration
 from nukesim.scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, ORDER_KINDS, Scenario
 from nukesim.scenario.problems import Problem, did_you_mean
@@ -124,14 +128,16 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
             post(change.at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
     seen: set[tuple[str, str | None, str]] = set()  # (org, sender, kind) received, for approvals
     counted: dict[tuple[str, int], set[str | None]] = {}  # wait_for handler -> senders heard so far
+    once: set[tuple[str, int]] = set()  # handlers with `once` that a message has set going
     held: dict[tuple[str, str | None, str], list[tuple[int, str]]] = {}  # (org, approver, kind) -> handlers
 
     def fire(org: str, i: int, cls: str, trigger: ArrivalKey, now: float) -> None:
         key = (org, i, cls)
         if key in times.fired:
             return
-        handler = s.organisations[org].handlers[i]
-        done = now + handler.time.mean
+        organisation = s.organisations[org]
+        handler = organisation.handlers[i]
+        done = now + handler.time.mean * organisation.slowdown[period_at(s, now)]
         times.fired[key] = (trigger, done)
         for send in handler.send:
             if send.kind in ORDER_KINDS and org not in getattr(s.authority, send.kind):
@@ -160,6 +166,10 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
                 heard.add(sender)
                 if len(heard) < handler.wait_for.count:
                     continue
+            elif handler.once:  # the first message sets it going, held for approval or not
+                if (org, i) in once:
+                    continue
+                once.add((org, i))
             approval = handler.approval
             if approval is not None and (org, approval.from_, approval.kind) not in seen:
                 held.setdefault((org, approval.from_, approval.kind), []).append((i, cls))
@@ -231,6 +241,12 @@ def _check(s: Scenario) -> Iterator[Problem]:
              if s.organisations[org].handlers[i].wait_for is not None and s.class_rank(cls) < top]
     if early:
         reach += (f"; note that a wait_for handler runs once, on the first class to complete its count: "
+                  f"{', '.join(early)} (class_at_least makes it wait for a higher class)")
+    early = [f"organisations.{org}.handlers.{i} ran on '{cls}'" for org, i, cls in times.fired
+             if s.organisations[org].handlers[i].once and s.organisations[org].handlers[i].wait_for is None
+             and s.class_rank(cls) < top]
+    if early:
+        reach += (f"; note that a handler with once: true runs on the first class that sets it going: "
                   f"{', '.join(early)} (class_at_least makes it wait for a higher class)")
     if MOBILISE in kinds and times.done_on(team, MOBILISE, s)[0] == INF:
         yield Problem(("team", "organisation"),

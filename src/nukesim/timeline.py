@@ -19,6 +19,7 @@ from .events import (
     CALLOUT_STARTED,
     ENDED,
     INJECT_APPLIED,
+    MEMBER_ACKNOWLEDGED,
     MEMBER_ASSEMBLED,
     MEMBER_PAGED,
     MEMBER_UNREACHABLE,
@@ -51,10 +52,16 @@ def format_time(scenario: Scenario, t: float) -> str:
 
 
 class _Unit:
-    __slots__ = ("paged", "unreachable", "assembled", "last_call", "last_row")
+    __slots__ = ("paged", "pages", "unreachable", "assembled", "last_call", "last_row")
 
     def __init__(self) -> None:
-        self.paged = self.unreachable = self.assembled = 0
+        self.paged: set[str] = set()
+        """Members paged (or called) at least once."""
+        self.pages = 0
+        """Pages (or calls), re-pages included."""
+        self.unreachable: set[str] = set()
+        """Members not reached at their latest page (a re-page may reach them yet)."""
+        self.assembled = 0
         self.last_call = -1.0
         self.last_row = 0.0
 
@@ -121,18 +128,21 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             row(t, org, "starts the call-out", how)
         elif typ == MEMBER_PAGED:
             u = units[info]
-            u.paged += 1
+            u.paged.add(org)
+            u.pages += 1
             u.last_call, u.last_row = t, len(rows) - 0.5
         elif typ == MEMBER_UNREACHABLE:
             u = units[info]
-            u.unreachable += 1
+            u.unreachable.add(org)
             u.last_call, u.last_row = t, len(rows) - 0.5
+        elif typ == MEMBER_ACKNOWLEDGED:
+            units[info].unreachable.discard(org)  # reached by a re-page
         elif typ == MEMBER_ASSEMBLED:
             units[info].assembled += 1
         elif typ == UNIT_READY:
             u = units[org]
             row(t, org, "unit ready", f"{ref} of {team.units[org].size} assembled"
-                f" ({u.unreachable} unreachable so far)")
+                f" ({len(u.unreachable)} unreachable so far)")
         elif typ == VEHICLE_LOADED:
             vehicles.append(t)
             if len(vehicles) == team.vehicles.count:
@@ -154,15 +164,18 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
         size = team.units[name].size
         if u.paged:
             verb = "paged" if team.callout.method == "page" else "called"
-            row(u.last_call, name, f"{u.paged} of {size} members {verb}",
-                f"{u.unreachable} of {u.paged} unreachable", order=u.last_row)
+            again = u.pages - len(u.paged)
+            detail = f"{len(u.unreachable)} of {len(u.paged)} unreachable"
+            if again:
+                detail += f" ({again} {verb} again)"
+            row(u.last_call, name, f"{len(u.paged)} of {size} members {verb}", detail, order=u.last_row)
     if vehicles and len(vehicles) < team.vehicles.count:
         row(end, team.organisation, "vehicles not all loaded", f"{len(vehicles)} of {team.vehicles.count}")
     ready = {r[2] for r in log.records if r[1] == UNIT_READY}
     for name, u in units.items():
         if u.paged and name not in ready:
             row(end, name, "unit not ready", f"{u.assembled} of {team.units[name].size} assembled,"
-                f" {u.unreachable} unreachable")
+                f" {len(u.unreachable)} unreachable")
     reason = next((r[6] for r in reversed(log.records) if r[1] == ENDED), "")
     row(end, "", "end of run", "horizon reached" if reason == "horizon"
         else "team on site and nothing under way")

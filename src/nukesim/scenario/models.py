@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -259,6 +260,8 @@ class Handler(Model):
     """Only act on messages about this class or a higher one."""
     wait_for: WaitFor | None = None
     approval: Approval | None = None
+    once: bool = False
+    """Fire at most once per replication: on the first message that sets the handler going."""
     send: list[Send] = []
 
 
@@ -282,6 +285,8 @@ class Organisation(Model):
     shifts: Shifts | None = None
     """This organisation's shift changes; without it, the calendar's ``shift_changes`` apply."""
     background: Background | None = None
+    slowdown: PeriodFactors = PeriodFactors(day=1.0, night=1.0, weekend=1.0)
+    """Factor on the handling time of each task by the period in which the task starts."""
     handlers: list[Handler] = []
 
     @model_validator(mode="after")
@@ -301,6 +306,22 @@ class Authority(Model):
 # --- the team -----------------------------------------------------------------------------------
 
 
+class Repage(Model):
+    """Try an unreachable member again: ``after`` minutes later, up to ``attempts`` more times."""
+
+    after: Duration
+    """Time from a failed page (or the end of a failed call) to the next try."""
+    attempts: int = Field(default=1, ge=1)
+    """Tries after the first, at most."""
+
+    @field_validator("after")
+    @classmethod
+    def _later(cls, after: float) -> float:
+        if after <= 0:
+            raise ValueError("must be positive: a member is tried again some time after a failed try")
+        return after
+
+
 class CallOut(Model):
     """How the duty officer reaches the members: one page to all, or a call tree."""
 
@@ -311,6 +332,17 @@ class CallOut(Model):
     """Tree only: how many members each caller calls."""
     per_call: Distribution = Fixed(value=1.0)
     """Tree only: time one call takes, reached or not."""
+    repage: Repage | None = None
+    """Page again, or call again, a member who could not be reached; none by default."""
+
+
+Share = Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+def _adds_up_to_one(shares: list[float], what: str) -> None:
+    total = sum(shares)
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what} must add up to 1, they add up to {total:g}")
 
 
 class Unit(Model):
@@ -318,12 +350,22 @@ class Unit(Model):
     size: int = Field(ge=1)
     ready_at: float = Field(default=1.0, gt=0.0, le=1.0)
     """Share of the unit that must have assembled for it to be ready."""
+    members: dict[str, Share] | None = Field(default=None, min_length=1)
+    """This unit's own mix of member groups (group → share); without it, the groups' ``share``."""
+
+    @field_validator("members")
+    @classmethod
+    def _shares(cls, members: dict[str, float] | None) -> dict[str, float] | None:
+        if members is not None:
+            _adds_up_to_one(list(members.values()), "the unit's member shares")
+        return members
 
 
 class MemberGroup(Model):
     """Members who respond alike: on base, living nearby, far away…"""
 
-    share: float = Field(gt=0.0, le=1.0)
+    share: Share | None = None
+    """Fraction of every unit without a ``members`` mix of its own; none: only in units that list it."""
     reachable: PeriodProbabilities = PeriodProbabilities(day=1.0, night=1.0, weekend=1.0)
     acknowledge: Distribution = Fixed(value=0.0)
     travel: Distribution = Fixed(value=0.0)
@@ -351,8 +393,9 @@ class Team(Model):
     organisation: str
     """The organisation whose duty officer starts the call-out on a ``mobilise`` order."""
     callout: CallOut = CallOut()
-    units: dict[str, Unit] = Field(min_length=1)
+    # ``members`` before ``units``: the check of the units reads the validated member groups
     members: dict[str, MemberGroup] = Field(min_length=1)
+    units: dict[str, Unit] = Field(min_length=1)
     vehicles: Vehicles = Vehicles()
     deploy: Deploy = Deploy()
     transit: Distribution = Fixed(value=0.0)
@@ -360,10 +403,22 @@ class Team(Model):
     @field_validator("members")
     @classmethod
     def _shares(cls, members: dict[str, MemberGroup]) -> dict[str, MemberGroup]:
-        total = sum(g.share for g in members.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"member group shares must add up to 1, they add up to {total:g}")
+        shares = [g.share for g in members.values() if g.share is not None]
+        if shares:
+            _adds_up_to_one(shares, "member group shares")
         return members
+
+    @field_validator("units")
+    @classmethod
+    def _mixed(cls, units: dict[str, Unit], info: ValidationInfo) -> dict[str, Unit]:
+        members = info.data.get("members")
+        if members is None or any(g.share is not None for g in members.values()):
+            return units
+        bare = [name for name, u in units.items() if u.members is None]
+        if bare:
+            raise ValueError(f"no member group has a share, so every unit needs a members mix of its own; "
+                             f"{', '.join(bare)} {'has' if len(bare) == 1 else 'have'} none")
+        return units
 
     @property
     def size(self) -> int:

@@ -104,6 +104,11 @@ def check_references(s: Scenario) -> Iterator[Problem]:
             yield from org(("authority", order, i), name)
 
     yield from org(("team", "organisation"), s.team.organisation)
+    for unit_name, unit in s.team.units.items():
+        for group in unit.members or ():
+            if group not in s.team.members:
+                yield Problem(("team", "units", unit_name, "members", group),
+                              unknown("member group", group, s.team.members))
     if s.team.deploy.units != "all":
         for i, unit in enumerate(s.team.deploy.units):
             if unit not in s.team.units:

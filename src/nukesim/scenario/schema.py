@@ -25,7 +25,19 @@ def validate(model: type[M], data: Any) -> tuple[M | None, list[Problem]]:
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, [_problem(model, data, err) for err in _deduplicated(exc.errors())]
+        return None, _most_precise([_problem(model, data, err) for err in _deduplicated(exc.errors())])
+
+
+def _most_precise(problems: list[Problem]) -> list[Problem]:
+    """Drop a problem that another says again at a place inside it.
+
+    A by-period value copies ``night`` into an unwritten ``weekend``: a bad ``night`` fails twice,
+    once at its own place and once at the mapping (the copy is not in the file).
+    """
+    problems = list(dict.fromkeys(problems))
+    return [p for p in problems
+            if not any(q.message == p.message and len(q.path) > len(p.path) and q.path[:len(p.path)] == p.path
+                       for q in problems)]
 
 
 def _deduplicated(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..scenario.calendar import period_changes, staff_schedule
 from ..scenario.distributions import Fixed
-from ..scenario.models import PERIODS, Scenario
+from ..scenario.models import PERIODS, Scenario, Team
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,8 @@ class HandlerPlan:
     wait_from: frozenset[str]
     approval: tuple[str, str] | None
     """``(sender, kind)`` that must have been received before the handler fires."""
+    once: bool
+    """Fires at most once per replication (a ``wait_for`` handler does anyway: False for it)."""
     time: object
     sends: tuple[tuple[str, str], ...]
     """``(to, kind)`` in the order listed."""
@@ -48,6 +50,8 @@ class OrganisationPlan:
     capacity: int
     background: object
     needs_approvals: bool
+    slowdown: tuple[float, float, float] | None
+    """Factor on handling times by period (day, night, weekend); None when it is 1 throughout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +162,7 @@ def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationP
             wait_count=0 if h.wait_for is None else h.wait_for.count,
             wait_from=frozenset() if h.wait_for is None else frozenset(h.wait_for.from_),
             approval=None if h.approval is None else (h.approval.from_, h.approval.kind),
+            once=h.once and h.wait_for is None,
             time=h.time,
             sends=tuple((send.to, send.kind) for send in h.send),
         )
@@ -167,6 +172,7 @@ def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationP
             and background.interarrival.value <= 0:
         raise ValueError(f"organisations.{name}.background.interarrival must be positive")
     schedule = tuple(staff_schedule(s, org))
+    slowdown = tuple(org.slowdown[p] for p in PERIODS)
     return OrganisationPlan(
         name=name,
         handlers={kind: tuple(hs) for kind, hs in by_kind.items()},
@@ -175,6 +181,7 @@ def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationP
         capacity=max(1, max(level for _, level in schedule)),
         background=org.background,
         needs_approvals=any(h.approval is not None for h in org.handlers),
+        slowdown=None if slowdown == (1.0, 1.0, 1.0) else slowdown,
     )
 
 
@@ -182,21 +189,34 @@ def split_by_share(size: int, shares: list[float]) -> list[int]:
     """``size`` members split by ``shares`` with largest-remainder rounding (ties: first group)."""
     quotas = [round(size * share, 9) for share in shares]
     counts = [math.floor(q) for q in quotas]
-    order = sorted(range(len(shares)), key=lambda g: (-(quotas[g] - counts[g]), g))
+    # only a group with a share takes a remainder (a unit's own mix gives the others 0)
+    order = sorted((g for g, share in enumerate(shares) if share > 0),
+                   key=lambda g: (-(quotas[g] - counts[g]), g))
     for g in order[: size - sum(counts)]:
         counts[g] += 1
     return counts
 
 
+def unit_shares(team: Team) -> dict[str, list[float]]:
+    """Per unit: the share of each member group (in the order of ``team.members``), 0 if none.
+
+    A unit's own ``members`` mix, or else the groups' ``share``.
+    """
+    groups = list(team.members)
+    default = [team.members[g].share or 0.0 for g in groups]
+    return {name: default if unit.members is None else [unit.members.get(g, 0.0) for g in groups]
+            for name, unit in team.units.items()}
+
+
 def _team(s: Scenario) -> TeamPlan:
     team = s.team
     groups = list(team.members)
-    shares = [team.members[g].share for g in groups]
+    shares = unit_shares(team)
     group_of, unit_of, ids, numbers = [], [], [], []
     group_members: list[list[int]] = [[] for _ in groups]
     for u, (unit_name, unit) in enumerate(team.units.items()):
         n = 0
-        for g, count in enumerate(split_by_share(unit.size, shares)):
+        for g, count in enumerate(split_by_share(unit.size, shares[unit_name])):
             for _ in range(count):
                 n += 1
                 group_members[g].append(len(ids))

@@ -84,19 +84,44 @@ def member_draws(tp: TeamPlan, team: Team, streams: Streams) -> tuple[np.ndarray
     return u, ack, travel
 
 
+def repage_draws(tp: TeamPlan, streams: Streams, attempts: int) -> np.ndarray:
+    """Per re-page (rows) and member (columns): a uniform for reachability at that try.
+
+    Each group draws from its own stream ``repage:<group>``, a row per try of its members in
+    member order, so a member's k-th re-page gets the same number whoever else was reached.
+    """
+    out = np.empty((attempts, len(tp.member_ids)))
+    for g, name in enumerate(tp.groups):
+        idx = tp.group_members_arrays[g]
+        if len(idx):
+            out[:, idx] = streams.rng(f"repage:{name}").random((attempts, len(idx)))
+    return out
+
+
 def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str) -> CallOutResult:
     """Every member's response to a call-out the duty officer starts at ``start``."""
     tp = plan.team
     u, ack, travel = member_draws(tp, team, streams)
     first = start + team.callout.delay
+    repage = team.callout.repage
     if team.callout.method == "page":
-        build, assembled = _page(plan, tp, u, ack, travel, first, cls)
+        if repage is None:
+            build, assembled = _page(plan, tp, u, ack, travel, first, cls)
+        else:
+            build, assembled = _page_again(plan, tp, u, ack, travel, first, cls, repage.after,
+                                           repage_draws(tp, streams, repage.attempts))
         return CallOutResult(_ready_times(tp, assembled), build=build)
     n = len(tp.member_ids)
     per_call = team.callout.per_call
     calls = (np.full(n, per_call.value) if isinstance(per_call, Fixed)
              else per_call.sample(streams.rng("callout"), n))
-    records, assembled = _tree(plan, tp, u, ack, travel, calls, team.callout.fanout, first, cls)
+    again = None
+    if repage is not None:
+        k = repage.attempts
+        recalls = (np.full((k, n), per_call.value) if isinstance(per_call, Fixed)
+                   else per_call.sample(streams.rng("callout:repage"), k * n).reshape(k, n))
+        again = (repage.after, repage_draws(tp, streams, k).tolist(), recalls.tolist())
+    records, assembled = _tree(plan, tp, u, ack, travel, calls, team.callout.fanout, first, cls, again)
     return CallOutResult(_ready_times(tp, assembled), records)
 
 
@@ -124,12 +149,71 @@ def _page_records(tp: TeamPlan, t: float, cls: str, reached, t_ack, t_asm) -> li
     return records
 
 
-def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: float, cls: str):
+def _page_again(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str, after: float,
+                again: np.ndarray):
+    """Everyone paged at ``t``; whoever was not reached, paged again ``after`` later, and again.
+
+    ``again[k - 1]`` holds each member's uniform for the k-th re-page, at ``t + k · after``. The
+    period of the page that reaches a member sets the slowdown of its acknowledgement and travel.
+    """
+    group_of = tp.group_of_array
+    period = plan.period_at(t)
+    reached = u < tp.reachable_array[group_of, period]
+    slow = tp.slowdown_array[group_of, period]  # a fresh array: fancy indexing copies
+    page = np.full(len(u), t)
+    tries = np.zeros(len(u), dtype=np.intp)
+    """Re-pages each member got: the one that reached it, or every one when none did."""
+    for k in range(1, len(again) + 1):
+        waiting = ~reached
+        if not waiting.any():
+            break
+        t_k = t + k * after
+        p = plan.period_at(t_k)
+        now = waiting & (again[k - 1] < tp.reachable_array[group_of, p])
+        tries[waiting] = k
+        page[now] = t_k
+        slow[now] = tp.slowdown_array[group_of[now], p]
+        reached |= now
+    t_ack = page + ack * slow
+    t_asm = t_ack + travel * slow
+    assembled = np.where(reached, t_asm, np.inf)
+    return partial(_page_again_records, tp, t, after, cls, reached, tries, t_ack, t_asm), assembled
+
+
+def _page_again_records(tp: TeamPlan, t: float, after: float, cls: str, reached, tries, t_ack,
+                        t_asm) -> list[tuple]:
+    records = [(t, MEMBER_PAGED, m, g, cls, n, un) for m, g, n, un in tp.member_heads]
+    append = records.append
+    for (m, g, n, un), ok, k, ta, tm in zip(tp.member_heads, reached.tolist(), tries.tolist(), t_ack.tolist(),
+                                            t_asm.tolist(), strict=True):
+        if k:
+            append((t, MEMBER_UNREACHABLE, m, g, cls, n, un))
+            for i in range(1, k + 1):
+                t_i = t + i * after
+                append((t_i, MEMBER_PAGED, m, g, cls, n, un))
+                if i < k or not ok:
+                    append((t_i, MEMBER_UNREACHABLE, m, g, cls, n, un))
+        if ok:
+            append((ta, MEMBER_ACKNOWLEDGED, m, g, cls, n, un))
+            append((tm, MEMBER_ASSEMBLED, m, g, cls, n, un))
+        elif not k:
+            append((t, MEMBER_UNREACHABLE, m, g, cls, n, un))
+    return records
+
+
+def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: float, cls: str,
+          again: tuple[float, list[list[float]], list[list[float]]] | None = None):
     """The call tree: node 0 is the duty officer, node j ≥ 1 is member j - 1 (member order).
 
     Node j's list is nodes fanout·j + 1 … fanout·j + fanout. A caller works through its list one
     call after another; a reached member starts on its own list once it has acknowledged; the
     list of a member who cannot be reached goes to the end of the caller's list.
+
+    With ``again = (after, uniforms, call lengths)`` (``team.callout.repage``) the caller also
+    calls an unreachable member again, ``after`` minutes after the failed call ended, up to
+    ``len(uniforms)`` times: when free, the caller makes a due call again before the next call of
+    its list, and waits for the next one due when its list is done. A member reached on such a
+    call acknowledges and assembles; its list is the caller's already.
     """
     n = len(tp.member_ids)
     u, ack, travel, calls = u.tolist(), ack.tolist(), travel.tolist(), calls.tolist()
@@ -138,29 +222,43 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
     groups = [tp.groups[g] for g in group_of]
     units = [tp.units[x] for x in tp.unit_of]
     period_at = plan.period_at
+    after, again_u, again_calls = again if again is not None else (0.0, [], [])
+    attempts = len(again_u)
     assembled = [float("inf")] * n
     records: list[tuple] = []
     callers = [(t0, 0)]
     while callers:
         t, node = callers.pop()
         todo = deque(range(fanout * node + 1, min(fanout * node + fanout, n) + 1))
-        while todo:
-            j = todo.popleft()
-            m = j - 1
-            start, t = t, t + calls[m]
+        due: list[tuple[float, int, int]] = []  # calls to make again: (not before, member, try), a heap
+        while todo or due:
+            if due and (not todo or due[0][0] <= t):
+                not_before, m, k = heapq.heappop(due)
+                start = max(t, not_before)
+                t = start + again_calls[k - 1][m]
+                uniform = again_u[k - 1][m]
+                j = 0  # its list is taken over already
+            else:
+                m = todo.popleft() - 1
+                start, t = t, t + calls[m]
+                uniform, k, j = u[m], 0, m + 1
             g, p = group_of[m], period_at(start)
             head = (ids[m], groups[m], cls, numbers[m], units[m])
             records.append((start, MEMBER_PAGED, *head))
-            if u[m] < reach[g][p]:
+            if uniform < reach[g][p]:
                 s = slowdown[g][p]
                 t_ack = t + ack[m] * s
                 assembled[m] = t_ack + travel[m] * s
                 records.append((t_ack, MEMBER_ACKNOWLEDGED, *head))
                 records.append((assembled[m], MEMBER_ASSEMBLED, *head))
-                callers.append((t_ack, j))
+                if j:
+                    callers.append((t_ack, j))
             else:
                 records.append((t, MEMBER_UNREACHABLE, *head))
-                todo.extend(range(fanout * j + 1, min(fanout * j + fanout, n) + 1))
+                if j:
+                    todo.extend(range(fanout * j + 1, min(fanout * j + fanout, n) + 1))
+                if k < attempts:
+                    heapq.heappush(due, (t + after, m, k + 1))
     return records, np.asarray(assembled)
 
 

@@ -57,8 +57,8 @@ class _Organisation:
     def __init__(self, world: World, plan: OrganisationPlan) -> None:
         self.plan = plan
         self.name = plan.name
-        self.staff = DutyStaff(world.env, plan.name, plan.capacity, plan.schedule[0][1], world.records,
-                               world._start_task)
+        start = world._start_task if plan.slowdown is None else world._start_slowed_task
+        self.staff = DutyStaff(world.env, plan.name, plan.capacity, plan.schedule[0][1], world.records, start)
         stream = f"handling:{plan.name}"
         handlers = [h for hs in plan.handlers.values() for h in hs]
         self.handling = {h.index: world.streams.sampler(stream, h.time) for h in handlers}
@@ -232,6 +232,10 @@ class World:
                 if len(senders) < h.wait_count:
                     continue
                 org.fired.add(h.index)
+            elif h.once:  # the first matching message sets it going (held or not), and no other
+                if h.index in org.fired:
+                    continue
+                org.fired.add(h.index)
             if h.approval is not None and h.approval not in org.seen:
                 org.held.setdefault(h.approval, []).append((h, cls, ref))
                 continue
@@ -246,7 +250,9 @@ class World:
     # A task is a tuple (organisation, kind, class, task id, info, duration, handler or None): one
     # is made for every piece of work, so it is kept as light as can be. It is queued for the
     # organisation's duty staff, started when a person takes it on, and finished ``duration``
-    # later; only the finish is a simulation event.
+    # later (times the organisation's slowdown, if it has one); only the finish is a simulation
+    # event. ``duration`` is drawn when the task is queued, so the order of draws does not depend
+    # on who is free.
 
     def _queue_task(self, task: tuple, priority: int) -> None:
         org, kind, cls, ref, info, _, _ = task
@@ -257,6 +263,17 @@ class World:
         org, kind, cls, ref, info, duration, _ = task
         env = self.env
         self.record((env.now, TASK_STARTED, org.name, kind, cls, ref, info))
+        env.timeout(duration, task).callbacks.append(self._finish_task)
+
+    def _start_slowed_task(self, task: tuple) -> None:
+        """``_start_task`` at an organisation with a ``slowdown``: handling takes the factor of the
+        period in which the task starts (routine background work does not)."""
+        org, kind, cls, ref, info, duration, handler = task
+        env = self.env
+        now = env.now
+        self.record((now, TASK_STARTED, org.name, kind, cls, ref, info))
+        if handler is not None:
+            duration *= org.plan.slowdown[self.plan.period_at(now)]
         env.timeout(duration, task).callbacks.append(self._finish_task)
 
     def _finish_task(self, event: simpy.Event) -> None:
