@@ -22,6 +22,11 @@ from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import IO, NamedTuple
 
+# ``kind`` of routine tasks and sender of the accident's class changes: names the scenario
+# language reserves, defined there so that both sides agree.
+from .scenario.models import ACCIDENT as ACCIDENT
+from .scenario.models import BACKGROUND as BACKGROUND
+
 
 class Event(NamedTuple):
     """One thing that happened, at ``t`` minutes after the initiating event."""
@@ -67,10 +72,6 @@ INJECT_APPLIED = "inject"
 OUTAGE_APPLIED = "outage"
 ENDED = "ended"
 
-BACKGROUND = "background"
-"""``kind`` of routine (non-accident) tasks."""
-ACCIDENT = "accident"
-"""Sender name of the class changes the accident itself delivers to the site."""
 
 EVENT_TYPES = (
     MESSAGE_SENT, MESSAGE_RECEIVED, MESSAGE_FAILED, MESSAGE_RETRIED, MESSAGE_REROUTED, MESSAGE_LOST,

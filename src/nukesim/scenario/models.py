@@ -33,6 +33,10 @@ MOBILISE = "mobilise"
 DEPLOY = "deploy"
 """Order kind that releases the team to the site; only organisations with authority may send it."""
 ORDER_KINDS = (MOBILISE, DEPLOY)
+BACKGROUND = "background"
+"""Kind of routine (non-accident) tasks in the event log; no message may be of this kind."""
+ACCIDENT = "accident"
+"""Sender of the class changes the accident delivers to the site; no organisation may be named so."""
 
 CHINA_CLASSES = ["emergency_standby", "plant_emergency", "site_area_emergency", "offsite_emergency"]
 PERIODS = ("day", "night", "weekend")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .models import CLASS_CHANGE, ORDER_KINDS, Scenario
+from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, ORDER_KINDS, Scenario
 from .problems import Problem, unknown
 
-RESERVED_ORGANISATIONS = ("accident",)
+RESERVED_ORGANISATIONS = (ACCIDENT,)
 """Names the event log uses for the accident itself."""
-RESERVED_KINDS = ("background",)
+RESERVED_KINDS = (BACKGROUND,)
 """The kind of routine (background) tasks in the event log."""
 FIXED_METRICS = ("callout_started", "team_mobilized", "team_departed", "team_on_site")
 PER_ORG_METRICS = ("notified", "wait", "utilization")
