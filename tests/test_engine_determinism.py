@@ -84,3 +84,56 @@ def test_turnout_draws_do_not_depend_on_the_command_chain(minimal):
         ta, tb = turnout(a), turnout(b)
         common = ta.keys() & tb.keys()
         assert all(abs(ta[m] - tb[m]) < 1e-9 for m in common)
+
+
+def test_a_fallback_channel_change_does_not_move_the_primary_channels_draws():
+    """Each channel's delays and each link's attempt draws have their own stream.
+
+    Variant B changes only the fallback channel's delay (from random to fixed, so it draws
+    nothing at all). The primary channel fails half the time,
+    so the fallback is used now and then; if the streams were shared, every use of the fallback
+    would shift the later primary draws. With one stream per purpose, every message goes over the
+    same channel in both variants and the primary's delays are identical.
+    """
+    from test_engine_build import build
+
+    timeline = [{"at": 10 * i, "class": "alert"} for i in range(40)]
+
+    def variant(fallback_delay):
+        return build(
+            accident={"site": "plant", "timeline": timeline},
+            channels={"a": {"delay": {"dist": "exponential", "mean": 2}, "fails": 0.5, "detect": 1},
+                      "b": {"delay": fallback_delay}},
+            organisations={"plant": {"staff": 5, "handlers": [
+                               {"on": "class_change", "send": [{"to": "hq", "kind": "notice"}]}]},
+                           "hq": {"staff": 5, "handlers": [{"on": "notice"}]}},
+            links=[{"from": "plant", "to": "hq", "channel": "a", "fallbacks": ["b"]}])
+
+    def deliveries(scenario):
+        log = simulate(scenario, seed=4)
+        sent = {r[5]: r[0] for r in log.records if r[1] == "sent"}
+        return {r[5]: (r[6].split(" via ")[1], r[0] - sent[r[5]])
+                for r in log.records if r[1] == "received" and r[2] == "hq"}
+
+    a, b = deliveries(variant({"dist": "exponential", "mean": 3})), deliveries(variant("3m"))
+    assert a.keys() == b.keys() and len(a) == 40
+    assert [a[m][0] for m in a] == [b[m][0] for m in a]
+    via_b = [m for m in a if a[m][0] == "b"]
+    assert 3 <= len(via_b) <= 37, "the fallback must be used, and not always"
+    for m in a:
+        if a[m][0] == "a":
+            assert a[m][1] == b[m][1]
+        else:
+            assert a[m][1] != b[m][1]
+
+
+def test_a_stream_serves_one_sequence_only():
+    from nukesim.sim.streams import Streams
+
+    streams = Streams(1, 0)
+    streams.sampler("link:a->b:attempts", None)
+    with pytest.raises(ValueError, match="already in use"):
+        streams.sampler("link:a->b:attempts", None)
+    streams.rng("members:g:reach")
+    with pytest.raises(ValueError, match="already in use"):
+        streams.rng("members:g:reach")

@@ -1,10 +1,14 @@
 """Random numbers: one independent, named stream per purpose.
 
 A replication's randomness comes from many streams, each seeded from ``(seed, replication,
-name)`` alone — ``link:plant->authority``, ``handling:authority``, ``members:nearby``, … — so
-that changing one parameter (the number of vehicles) leaves every unrelated draw (the hotline's
-delays) exactly as it was: common random numbers across sweep points, and the same numbers on
-one worker or many. A stream's generator is made only when first used, and numbers are drawn in
+name)`` alone — ``link:plant->authority:attempts``, ``handling:authority:h0``,
+``members:nearby:travel``, … — so that changing one parameter (the number of vehicles, a failure
+rate) leaves every unrelated draw (the hotline's delays) exactly as it was: common random numbers
+across sweep points, and the same numbers on one worker or many. Every stream serves exactly one
+sequence of draws of one distribution: two samplers sharing a stream would interleave their
+batches and shift each other's numbers whenever one is used more (a fallback channel taken, a
+rejection sampler needing one more draw), so ``Streams`` refuses to hand a name out twice.
+A stream's generator is made only when first used, and numbers are drawn in
 small batches that grow as a stream is used, which keeps numpy's per-call cost out of the loop;
 the batch schedule is fixed, so a draw depends only on (seed, replication, stream) and the order
 in which the model asks.
@@ -36,7 +40,7 @@ def stream(seed: int, replication: int, name: str) -> Generator:
 class Streams:
     """The named streams of one replication, made on first use."""
 
-    __slots__ = ("seed", "replication", "_generators")
+    __slots__ = ("seed", "replication", "_generators", "_taken")
 
     def __init__(self, seed: int, replication: int) -> None:
         if seed < 0 or replication < 0:
@@ -44,8 +48,16 @@ class Streams:
         self.seed = seed
         self.replication = replication
         self._generators: dict[str, Generator] = {}
+        self._taken: set[str] = set()
 
     def rng(self, name: str) -> Generator:
+        """The generator of stream ``name``; each name may be taken by one user only."""
+        if name in self._taken:
+            raise ValueError(f"random stream {name!r} is already in use: give each draw sequence its own")
+        self._taken.add(name)
+        return self._get(name)
+
+    def _get(self, name: str) -> Generator:
         gen = self._generators.get(name)
         if gen is None:
             gen = self._generators[name] = stream(self.seed, self.replication, name)
@@ -56,6 +68,9 @@ class Streams:
 
         ``dist`` is a scenario distribution, or ``None`` for uniform numbers on [0, 1).
         """
+        if name in self._taken:
+            raise ValueError(f"random stream {name!r} is already in use: give each draw sequence its own")
+        self._taken.add(name)
         if isinstance(dist, Fixed):
             return _Constant(dist.value)
         return _Batched(self, name, dist)
@@ -86,7 +101,7 @@ class _Batched:
     def __call__(self) -> float:
         stack = self._stack
         if not stack:
-            rng = self._streams.rng(self._name)
+            rng = self._streams._get(self._name)
             batch = rng.random(self._size) if self._dist is None else self._dist.sample(rng, self._size)
             stack.extend(batch[::-1].tolist())
             self._size = min(2 * self._size, _MAX_BATCH)

@@ -67,8 +67,8 @@ class CallOutResult:
 def member_draws(tp: TeamPlan, team: Team, streams: Streams) -> tuple[np.ndarray, ...]:
     """Per member: a uniform for reachability, and acknowledge and travel times before slowdown.
 
-    Each group's members draw from that group's stream, in member order: u, then acknowledge,
-    then travel, each as one vectorised call.
+    Each group's members draw, in member order, from three streams of the group: reachability
+    uniforms, acknowledgement times and travel times, each one vectorised call.
     """
     n = len(tp.member_ids)
     u, ack, travel = np.empty(n), np.empty(n), np.empty(n)
@@ -77,10 +77,9 @@ def member_draws(tp: TeamPlan, team: Team, streams: Streams) -> tuple[np.ndarray
         if not len(idx):
             continue
         group = team.members[name]
-        rng = streams.rng(f"members:{name}")
-        u[idx] = rng.random(len(idx))
-        ack[idx] = group.acknowledge.sample(rng, len(idx))
-        travel[idx] = group.travel.sample(rng, len(idx))
+        u[idx] = streams.rng(f"members:{name}:reach").random(len(idx))
+        ack[idx] = group.acknowledge.sample(streams.rng(f"members:{name}:acknowledge"), len(idx))
+        travel[idx] = group.travel.sample(streams.rng(f"members:{name}:travel"), len(idx))
     return u, ack, travel
 
 

@@ -59,9 +59,9 @@ class _Organisation:
         self.name = plan.name
         start = world._start_task if plan.slowdown is None else world._start_slowed_task
         self.staff = DutyStaff(world.env, plan.name, plan.capacity, plan.schedule[0][1], world.records, start)
-        stream = f"handling:{plan.name}"
         handlers = [h for hs in plan.handlers.values() for h in hs]
-        self.handling = {h.index: world.streams.sampler(stream, h.time) for h in handlers}
+        self.handling = {h.index: world.streams.sampler(f"handling:{plan.name}:h{h.index}", h.time)
+                         for h in handlers}
         self.waits: dict[int, set[str]] = {}
         self.fired: set[int] = set()
         self.seen: set[tuple[str, str]] = set()
@@ -71,8 +71,8 @@ class _Organisation:
         background = plan.background
         if background is not None:
             stream = f"background:{plan.name}"
-            self.interarrival = world.streams.sampler(stream, background.interarrival)
-            self.duration = world.streams.sampler(stream, background.duration)
+            self.interarrival = world.streams.sampler(f"{stream}:interarrival", background.interarrival)
+            self.duration = world.streams.sampler(f"{stream}:duration", background.duration)
 
 
 class _Link:
@@ -82,8 +82,9 @@ class _Link:
 
     def __init__(self, world: World, plan: LinkPlan) -> None:
         self.plan = plan
-        self.uniform = world.streams.sampler(plan.stream, None)
-        self.delays = [world.streams.sampler(plan.stream, ch.delay) for ch in plan.channels]
+        self.uniform = world.streams.sampler(f"{plan.stream}:attempts", None)
+        self.delays = [world.streams.sampler(f"{plan.stream}:delay:{ch.name}", ch.delay)
+                       for ch in plan.channels]
 
 
 class World:
