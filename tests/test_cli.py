@@ -116,3 +116,31 @@ def test_run_sim_with_no_arguments_runs_the_china_scenario():
     assert proc.returncode == 0, proc.stderr
     assert "China national nuclear emergency rescue team" in proc.stdout
     assert "team_mobilized" in proc.stdout
+
+
+def test_a_graph_broken_by_set_is_located_at_the_set():
+    result = invoke("run", MINIMAL, "-n", "3", "--set", "links=[]")
+    assert result.exit_code == 2
+    assert "--set links=[]:1:7: organisations.authority: 'authority' cannot be reached" in result.output
+
+
+@pytest.mark.parametrize("option", ["--seed", "--replication"])
+def test_negative_seed_or_replication_is_a_usage_error(option):
+    result = invoke("timeline", MINIMAL, option, "-1")
+    assert result.exit_code == 2
+
+
+def test_precision_respects_an_explicit_maximum():
+    result = invoke("run", MINIMAL, "--precision", "0.01%", "-n", "120", "--json", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["replications"] == 120 and doc["precision"]["met"] is False
+
+
+def test_absurd_durations_are_located_not_crashes(tmp_path):
+    text = (SCENARIOS / "minimal.yaml").read_text().replace("horizon: 1d", "horizon: 1e300")
+    bad = tmp_path / "huge.yaml"
+    bad.write_text(text)
+    result = invoke("validate", str(bad))
+    assert result.exit_code == 2
+    assert "horizon: a duration must be at most 10 years" in result.output

@@ -58,3 +58,8 @@ def test_a_unit_mix_may_name_a_group_with_no_share_of_its_own(minimal):
     s = apply_overrides(minimal, {"team.members": {"nearby": {"share": 1.0}, "contractors": {"travel": "1h"}},
                                   "team.units.responders.members": {"nearby": 0.8, "contractors": 0.2}})
     assert s.team.members["contractors"].share is None
+
+
+def test_a_name_cannot_be_both_channel_and_organisation(minimal):
+    with pytest.raises(ScenarioError, match="both a channel and an organisation"):
+        apply_overrides(minimal, {"channels": {"phone": {}, "radio": {}, "authority": {}}})

@@ -29,14 +29,12 @@ def load(path: str | Path, overrides: Mapping[str, Any] | Iterable[str] = ()) ->
     Raises ``ScenarioError`` listing every problem as ``FILE:LINE:COL: field.path: message``.
     """
     scenario, source = load_scenario(path)
+    if overrides:
+        # the graph is checked after the overrides, which may be what repairs or breaks it
+        return apply_overrides(scenario, overrides, checks=(check_graph,))
     problems = check_graph(scenario)
     if problems:
         raise ScenarioError(source.located(problems))
-    if overrides:
-        scenario = apply_overrides(scenario, overrides)
-        problems = check_graph(scenario)
-        if problems:
-            raise ScenarioError(source.located(problems))
     return scenario
 
 

@@ -40,6 +40,7 @@ err = Console(stderr=True)
 
 DEFAULT_SCENARIO = "china_national_team.yaml"
 DEFAULT_REPLICATIONS = 200
+MAX_PRECISION_REPLICATIONS = 100_000
 
 
 def default_scenario_path() -> Path:
@@ -144,8 +145,8 @@ SetOption = Annotated[
 @app.command()
 def timeline(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
-    replication: Annotated[int, typer.Option(help="Which replication of that seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 1,
+    replication: Annotated[int, typer.Option(min=0, help="Which replication of that seed.")] = 0,
     set_: SetOption = None,
 ) -> None:
     """One replication as a who-knew-what-when timeline."""
@@ -214,9 +215,11 @@ def _parse_events(spec: str, n: int) -> list[int]:
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
-    n: Annotated[int, typer.Option("-n", "--replications", min=1,
-                                   help="Replications (with --precision: the most).")] = DEFAULT_REPLICATIONS,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    n: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        "-n", "--replications", min=1,
+        help=f"Replications [default: {DEFAULT_REPLICATIONS}; with --precision, the most, "
+        f"default {MAX_PRECISION_REPLICATIONS:,}].", show_default=False)] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 1,
     set_: SetOption = None,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
     out_dir: Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help="Write summary.json, "  # noqa: UP045
@@ -242,8 +245,8 @@ def run(
     with user_errors():
         scenario = load(file, set_ or ())
         target = _parse_precision(precision) if precision is not None else None
-        if target is not None and n == DEFAULT_REPLICATIONS:
-            n = 100_000
+        if n is None:
+            n = DEFAULT_REPLICATIONS if target is None else MAX_PRECISION_REPLICATIONS
         keep = _parse_events(events, n) if out_dir else []
         workers = workers or default_workers()
         with _progress(n, as_json) as advance:
@@ -330,7 +333,7 @@ def compare(
     set_: SetOption = None,
     n: Annotated[int, typer.Option("-n", "--replications", min=2,
                                    help="Replications of each variant.")] = DEFAULT_REPLICATIONS,
-    seed: Annotated[int, typer.Option(help="Random seed (shared by both variants).")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed (shared by both variants).")] = 1,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
 ) -> None:

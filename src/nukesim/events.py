@@ -16,7 +16,6 @@ meaning of ``org``, ``kind``, ``ref`` and ``info`` for each type is listed in do
 from __future__ import annotations
 
 import csv
-import io
 import os
 from collections.abc import Callable, Iterator
 from operator import itemgetter
@@ -156,11 +155,6 @@ class EventLog:
                 self._write(fh, header)
         else:
             self._write(target, header)
-
-    def to_csv_text(self, *, header: bool = True) -> str:
-        buf = io.StringIO()
-        self._write(buf, header)
-        return buf.getvalue()
 
     def _write(self, fh: IO[str], header: bool) -> None:
         writer = csv.writer(fh, lineterminator="\n")

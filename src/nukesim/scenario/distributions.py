@@ -34,9 +34,6 @@ class _Dist(BaseModel):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def sample_one(self, rng: np.random.Generator) -> float:
-        return float(self.sample(rng, 1)[0])
-
 
 class Fixed(_Dist):
     """Always the same time."""

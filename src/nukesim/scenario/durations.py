@@ -18,6 +18,8 @@ _UNIT_MINUTES = {
     "h": 60.0, "hr": 60.0, "hrs": 60.0, "hour": 60.0, "hours": 60.0,
     "d": 1440.0, "day": 1440.0, "days": 1440.0,
 }
+MAX_MINUTES = 10 * 525_600.0
+"""Ten years: far beyond any emergency response, and small enough for wall-clock arithmetic."""
 _PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*")
 
 
@@ -35,6 +37,8 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"a duration must be finite, got {value!r}")
     if minutes < 0:
         raise ValueError(f"a duration cannot be negative, got {value!r}")
+    if minutes > MAX_MINUTES:
+        raise ValueError(f"a duration must be at most {MAX_MINUTES / 525_600:.0f} years, got {value!r}")
     return minutes
 
 

@@ -40,8 +40,6 @@ ACCIDENT = "accident"
 
 CHINA_CLASSES = ["emergency_standby", "plant_emergency", "site_area_emergency", "offsite_emergency"]
 PERIODS = ("day", "night", "weekend")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-STATISTICS = ("mean", "p50", "p90", "p95", "max", "share")
 
 
 class Model(BaseModel):
@@ -56,7 +54,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 def _time_of_day(value: object) -> float:
-    """Minutes after midnight from ``"HH:MM"``; YAML reads unquoted 20:00 as 1200, which we keep."""
+    """Minutes after midnight from ``"HH:MM"``, or a number of minutes after midnight (as dumped)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         minutes = float(value)
     elif isinstance(value, str) and re.fullmatch(r"\s*\d{1,2}:\d{2}\s*", value):

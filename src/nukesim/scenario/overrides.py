@@ -8,7 +8,7 @@ work) replaces the one at the path, and the result is validated again from scrat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import yaml
@@ -38,8 +38,16 @@ def _split(path: str) -> tuple[str | int, ...]:
     return tuple(int(p) if p.isdigit() else p for p in path.split(".") if p != "")
 
 
-def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any] | Iterable[str]) -> Scenario:
-    """A new, re-validated scenario with each ``path → value`` applied in order."""
+def apply_overrides(
+    scenario: Scenario,
+    overrides: Mapping[str, Any] | Iterable[str],
+    checks: Iterable[Callable[[Scenario], list[Problem]]] = (),
+) -> Scenario:
+    """A new, re-validated scenario with each ``path → value`` applied in order.
+
+    ``checks`` are further checks of the result (the command graph's, from the layer above);
+    their problems are located at the ``--set`` that caused them, like the schema's.
+    """
     if isinstance(overrides, Mapping):
         items = [(path, value, f"--set {path}={value}") for path, value in overrides.items()]
     else:
@@ -55,6 +63,8 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any] | Iterable[
     new, problems = validate(Scenario, data)
     if new is not None:
         problems = list(check_references(new))
+    if new is not None and not problems:
+        problems = [p for check in checks for p in check(new)]
     if problems:
         raise ScenarioError([Located(_label_for(p.path, labels), 1, 7, p.path, p.message)
                              for p in problems])
@@ -62,10 +72,12 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any] | Iterable[
 
 
 def _label_for(path: tuple, labels: dict[tuple, str]) -> str:
+    """The ``--set`` whose path the problem lies on; else all of them (the problem came from
+    their combination, e.g. a removed link that leaves an organisation unreachable)."""
     for prefix, label in labels.items():
         if path[: len(prefix)] == prefix or prefix[: len(path)] == path:
             return label
-    return "--set"
+    return " ".join(labels.values())
 
 
 def _assign(data: Any, path: tuple[str | int, ...], value: Any) -> Problem | None:

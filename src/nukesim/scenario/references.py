@@ -54,6 +54,10 @@ def check_references(s: Scenario) -> Iterator[Problem]:
         if name in RESERVED_ORGANISATIONS:
             yield Problem(("organisations", name), f"'{name}' is reserved (the event log uses it for "
                           "the accident itself); choose another name")
+    for name in s.channels:
+        if name in s.organisations:
+            yield Problem(("channels", name), f"'{name}' names both a channel and an organisation; an "
+                          "outage or inject could not tell which is meant: rename one")
     yield from org(("accident", "site"), s.accident.site)
     for i, change in enumerate(s.accident.timeline):
         yield from cls(("accident", "timeline", i, "class"), change.class_)

@@ -44,7 +44,6 @@ class OrganisationPlan:
     name: str
     handlers: dict[str, tuple[HandlerPlan, ...]]
     """Handlers by the message kind they react to, in scenario order."""
-    n_handlers: int
     schedule: tuple[tuple[float, int], ...]
     """Staff on duty as a step function ``(t, staff)`` starting at 0."""
     capacity: int
@@ -176,7 +175,6 @@ def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationP
     return OrganisationPlan(
         name=name,
         handlers={kind: tuple(hs) for kind, hs in by_kind.items()},
-        n_handlers=len(org.handlers),
         schedule=schedule,
         capacity=max(1, max(level for _, level in schedule)),
         background=org.background,
