@@ -69,6 +69,16 @@ def test_utilization_is_busy_time_over_staff_time():
     assert m["wait:plant"] == 0.0
 
 
+def test_tasks_still_waiting_at_the_end_count_with_their_wait_so_far():
+    # one clerk, three 60-minute tasks at t = 0, horizon 100: waits 0, 60 and 100 (still waiting)
+    plant = {"staff": 1, "handlers": [{"on": "class_change", "time": 60}]}
+    timeline = [{"at": 0, "class": "alert"}] * 3
+    s = build(horizon="100m", organisations={"plant": plant},
+              accident={"site": "plant", "timeline": timeline})
+    m = compute_metrics(simulate(s, seed=1), s)
+    assert m["wait:plant"] == pytest.approx((0 + 60 + 100) / 3)
+
+
 def test_metrics_read_only_the_log():
     s = build(organisations={"plant": {"staff": 1, "handlers": [{"on": "class_change", "time": 5}]}})
     records = [

@@ -90,3 +90,11 @@ def test_objectives_are_met_not_met_or_undecided():
     share = evaluate_objective("share", "team_mobilized", "share", 0.5, values, within=60.0)
     assert share.value == pytest.approx((values <= 60).mean())
     assert share.met == (share.value >= 0.5)
+
+
+def test_levels_are_not_censored():
+    # wait:/utilization: missing means "no work to measure", not "later than every run"
+    values = np.array([1.0, 2.0, 3.0, np.nan, np.nan])
+    level = summarise(values, censored=False)
+    assert (level.n, level.missing, level.p90, level.max) == (3, 2, 3.0, 3.0)
+    assert summarise(values).p90 == math.inf

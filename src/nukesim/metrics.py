@@ -39,7 +39,7 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
     out = dict.fromkeys(metric_names(scenario), NAN)
     notified: dict[str, float] = {}
     firsts: dict[str, float] = {}
-    queued: dict[int, float] = {}
+    queued: dict[int, tuple[str, float]] = {}
     running: dict[int, tuple[str, float]] = {}
     waits: dict[str, list[float]] = {}  # org -> [sum, count]
     busy: dict[str, float] = {}
@@ -54,13 +54,13 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
             if r[2] not in notified:
                 notified[r[2]] = t
         elif typ == TASK_QUEUED:
-            queued[r[5]] = t
+            queued[r[5]] = (r[2], t)
         elif typ == TASK_STARTED:
             org = r[2]
             acc = waits.get(org)
             if acc is None:
                 acc = waits[org] = [0.0, 0]
-            acc[0] += t - queued.pop(r[5], t)
+            acc[0] += t - queued.pop(r[5], (org, t))[1]
             acc[1] += 1
             running[r[5]] = (org, t)
         elif typ == TASK_FINISHED:
@@ -88,6 +88,10 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
         out[name] = t
     units = [out[f"unit_ready:{u}"] for u in scenario.team.units]
     out["team_mobilized"] = NAN if any(math.isnan(t) for t in units) else max(units)
+    for org, t in queued.values():  # still waiting when the run ended: the wait so far counts
+        acc = waits.setdefault(org, [0.0, 0])
+        acc[0] += end - t
+        acc[1] += 1
     for org, (total, count) in waits.items():
         out[f"wait:{org}"] = total / count
     for org, started in running.values():  # still at work when the run ended

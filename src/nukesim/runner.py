@@ -21,6 +21,7 @@ import numpy as np
 from .events import EventLog
 from .metrics import compute_metrics
 from .scenario import Scenario, metric_names
+from .scenario.references import is_time_to_event
 from .sim import simulate
 from .stats import MetricSummary, ObjectiveResult, evaluate_objective, summarise
 
@@ -64,7 +65,8 @@ class Replications:
         return self.values[:, self.names.index(metric)]
 
     def summary(self) -> Summary:
-        metrics = {name: summarise(self.values[:, i]) for i, name in enumerate(self.names)}
+        metrics = {name: summarise(self.values[:, i], censored=is_time_to_event(name))
+                   for i, name in enumerate(self.names)}
         objectives = [
             evaluate_objective(o.name, o.metric, o.statistic, o.target, self.column(o.metric), o.within)
             for o in self.scenario.objectives

@@ -103,14 +103,18 @@ def share_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def summarise(values: np.ndarray) -> MetricSummary:
-    """n, missing, mean with its 95 % CI, std, min, censored percentiles and max of one metric."""
+def summarise(values: np.ndarray, censored: bool = True) -> MetricSummary:
+    """n, missing, mean with its 95 % CI, std, min, percentiles and max of one metric.
+
+    ``censored``: a missing run is later than every completed one (a time to an event); without
+    it, missing runs are left out of the percentiles too (a level with nothing to measure).
+    """
     values = np.asarray(values, dtype=float)
     done = values[~np.isnan(values)]
     missing = len(values) - len(done)
     if len(done) == 0:
         return MetricSummary(0, missing, None, None, None, None, None, None, None, None, None)
-    pct = {name: censored_percentile(values, q) for name, q in PERCENTILES.items()}
+    pct = {name: censored_percentile(values if censored else done, q) for name, q in PERCENTILES.items()}
     return MetricSummary(
         n=len(done),
         missing=missing,
@@ -118,7 +122,7 @@ def summarise(values: np.ndarray) -> MetricSummary:
         std=float(done.std(ddof=1)) if len(done) > 1 else 0.0,
         ci95=mean_ci(done) if len(done) > 1 else None,
         min=float(done.min()),
-        max=float(done.max()) if missing == 0 else math.inf,
+        max=float(done.max()) if missing == 0 or not censored else math.inf,
         **pct,
     )
 

@@ -21,6 +21,12 @@ FIXED_METRICS = ("callout_started", "team_mobilized", "team_departed", "team_on_
 PER_ORG_METRICS = ("notified", "wait", "utilization")
 
 
+def is_time_to_event(metric: str) -> bool:
+    """True for metrics that are the time something happened (missing = not within the horizon),
+    false for the levels ``wait:`` and ``utilization:`` (missing = there was no work to measure)."""
+    return not metric.startswith(("wait:", "utilization:"))
+
+
 def metric_names(scenario: Scenario) -> list[str]:
     """Every metric name this scenario can produce (DESIGN.md §5)."""
     names = list(FIXED_METRICS)
