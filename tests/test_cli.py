@@ -144,3 +144,13 @@ def test_absurd_durations_are_located_not_crashes(tmp_path):
     result = invoke("validate", str(bad))
     assert result.exit_code == 2
     assert "horizon: a duration must be at most 10 years" in result.output
+
+
+def test_a_rerun_into_the_same_folder_leaves_no_file_of_the_earlier_run(tmp_path):
+    out = tmp_path / "run"
+    first = invoke("run", MINIMAL, "-n", "3", "--out", str(out), "--export", "xes", "--workers", "1")
+    assert first.exit_code == 0
+    assert (out / "events.xes").exists()
+    assert invoke("run", MINIMAL, "-n", "4", "--out", str(out), "--workers", "1").exit_code == 0
+    assert not (out / "events.xes").exists()
+    assert json.loads((out / "summary.json").read_text())["replications"] == 4

@@ -384,10 +384,12 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
                   exports: Sequence[str] = ()) -> list[str]:
     """Write every output file, or none: files go to a temporary folder first, then move in.
 
-    ``exports`` are format names of ``nukesim.exports.FORMATS``; returns the file names written.
+    Output files of an earlier run that this run does not write again (an export not asked for
+    now) are removed, so that a folder never mixes two runs. ``exports`` are format names of
+    ``nukesim.exports.FORMATS``; returns the file names written.
     """
     from .events import CSV_COLUMNS
-    from .exports import write_exports
+    from .exports import FORMATS, write_exports
 
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".partial-") as tmp:
@@ -402,6 +404,8 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
             for _, log in sorted(result.events.items()):
                 log.to_csv(fh, header=False)
         names = ["summary.json", "replications.csv", "events.csv", *write_exports(staging, result, exports)]
+        for stale in {name for files in FORMATS.values() for name in files} - set(names):
+            (directory / stale).unlink(missing_ok=True)
         for name in names:
             shutil.move(str(staging / name), directory / name)
     return names
