@@ -352,13 +352,14 @@ def compare(
             ra = replicate(a, n, seed, workers=workers, progress=advance)
             rb = replicate(b, n, seed, workers=workers, progress=advance)
         diffs = paired_differences(ra, rb, seed=seed)
-        label = " ".join(set_ or ()) or str(other)
+        label = " ".join([str(other)] * (other is not None) + [f"--set {a}" for a in set_ or ()])
         if as_json:
             sys.stdout.write(json.dumps({"a": str(file), "b": label, "seed": seed, "replications": n,
                                          "differences": [d.to_json() for d in diffs]}, indent=2) + "\n")
             return
         table = Table(title=f"B − A on common random numbers: B = {label}; {n} replications, seed {seed}")
-        for name in ("metric", "mean A", "mean B", "mean B−A (95% CI)", "p90 A", "p90 B",
+        # means over the replications where the metric happened in both variants (the pairs)
+        for name in ("metric", "mean A*", "mean B*", "mean B−A (95% CI)", "p90 A", "p90 B",
                      "p90 B−A (95% CI)", "missing A/B"):
             table.add_column(name, justify="left" if name == "metric" else "right")
         for d in diffs:
@@ -368,6 +369,7 @@ def compare(
                           _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),
                           f"{d.missing_a}/{d.missing_b}")
         out.print(table)
+        out.print("* over the replications in which the metric happened in both variants")
 
 
 def _signed(value: float, ci: tuple[float, float]) -> str:
