@@ -28,7 +28,7 @@ def office(lam: float, mu: float, c: int, horizon: str) -> object:
     return build(horizon=horizon, organisations={"plant": {"staff": c, "background": background}})
 
 
-def batch_means(s, replications: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def replication_means(s, replications: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
     waits, utils = [], []
     for r in range(replications):
         m = compute_metrics(simulate(s, seed=seed, replication=r), s)
@@ -48,7 +48,7 @@ def assert_within(samples: np.ndarray, expected: float, k: float = 4.0) -> None:
 @pytest.mark.parametrize("lam,mu,c", [(1.4, 1.0, 2), (0.5, 1 / 1.6, 1)])
 def test_mmc_wait_and_utilization(lam, mu, c):
     s = office(lam, mu, c, horizon="3d")
-    waits, utils = batch_means(s, replications=8)
+    waits, utils = replication_means(s, replications=100)
     assert_within(waits, erlang_c_wait(lam, mu, c))
     assert_within(utils, lam / (c * mu))
 
@@ -57,7 +57,7 @@ def test_mmc_wait_and_utilization(lam, mu, c):
 @pytest.mark.parametrize("lam,mu,c", [(2.7, 1.0, 3), (0.9, 1.0, 1), (4.0, 1.0, 8)])
 def test_mmc_wait_and_utilization_long(lam, mu, c):
     s = office(lam, mu, c, horizon="20d")
-    waits, utils = batch_means(s, replications=20)
+    waits, utils = replication_means(s, replications=20)
     assert_within(waits, erlang_c_wait(lam, mu, c))
     assert_within(utils, lam / (c * mu))
 
