@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..events import EventLog
 from ..scenario.models import Scenario
-from .streams import stable_id, stream
+from .streams import stream
 from .world import World
 
 
@@ -18,4 +18,4 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
     return World(scenario, seed, replication).run()
 
 
-__all__ = ["EventLog", "World", "simulate", "stable_id", "stream"]
+__all__ = ["EventLog", "World", "simulate", "stream"]
