@@ -79,10 +79,7 @@ def _paired_p90_ci(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[float, floa
         return (math.nan, math.nan)  # p90 too close to the censored tail to bootstrap honestly
 
     def stat(xs, ys, axis=-1):
-        xs = np.where(np.isnan(xs), np.inf, xs)
-        ys = np.where(np.isnan(ys), np.inf, ys)
-        return np.quantile(ys, 0.9, axis=axis, method="inverted_cdf") - \
-            np.quantile(xs, 0.9, axis=axis, method="inverted_cdf")
+        return censored_percentile(ys, 90, axis=axis) - censored_percentile(xs, 90, axis=axis)
 
     # identical variants give a degenerate bootstrap distribution: a zero-width interval, no warning
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):

@@ -60,18 +60,19 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     return (m - half, m + half)
 
 
-def censored_percentile(values: np.ndarray, q: float) -> float:
+def censored_percentile(values: np.ndarray, q: float, axis: int | None = None):
     """The q-th percentile with missing (NaN) runs counted as later than every completed one.
 
     Uses the inverse of the empirical distribution (``method='inverted_cdf'``): the value is an
     observed replication, never an interpolation, which keeps it consistent with the
-    order-statistic confidence interval.
+    order-statistic confidence interval. With ``axis``, an array of percentiles (the bootstrap).
     """
-    ordered = np.sort(np.where(np.isnan(values), np.inf, values))
-    if len(ordered) == 0:
+    values = np.where(np.isnan(values), np.inf, values)
+    if axis is not None:
+        return np.quantile(values, q / 100, axis=axis, method="inverted_cdf")
+    if values.size == 0:
         return math.nan
-    k = max(math.ceil(q / 100 * len(ordered)), 1) - 1
-    return float(ordered[k])
+    return float(np.quantile(values, q / 100, method="inverted_cdf"))
 
 
 def percentile_ci(values: np.ndarray, q: float, level: float = 0.95) -> tuple[float, float]:
