@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from builders import build, mobilising, records
 from scipy import stats
-from test_engine_build import build, mobilising, records
 
 from nukesim.metrics import compute_metrics
 from nukesim.sim import simulate

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from builders import build, records
 from scipy import stats
-from test_engine_build import build, records
 
 from nukesim.metrics import compute_metrics
 from nukesim.sim import World, simulate

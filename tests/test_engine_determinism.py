@@ -96,7 +96,7 @@ def test_a_fallback_channel_change_does_not_move_the_primary_channels_draws():
     would shift the later primary draws. With one stream per purpose, every message goes over the
     same channel in both variants and the primary's delays are identical.
     """
-    from test_engine_build import build
+    from builders import build
 
     timeline = [{"at": 10 * i, "class": "alert"} for i in range(40)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from test_engine_build import build, records
+from builders import build, records
 
 from nukesim.metrics import compute_metrics
 from nukesim.sim import simulate

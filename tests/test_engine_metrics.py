@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-from test_engine_build import build, mobilising
+from builders import build, mobilising
 
 from nukesim.events import Event, EventLog
 from nukesim.metrics import compute_metrics

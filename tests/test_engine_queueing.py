@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from builders import build
 from scipy import stats
-from test_engine_build import build
 
 from nukesim.metrics import compute_metrics
 from nukesim.sim import simulate

@@ -7,8 +7,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from builders import mobilising, records
 from scipy import stats
-from test_engine_build import mobilising, records
 
 from nukesim.metrics import compute_metrics
 from nukesim.sim import simulate

@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 import pytest
+from builders import build
 from conftest import SCENARIOS
 from scipy import optimize
 from scipy import stats as sps
-from test_engine_build import build
 
 import nukesim
 from nukesim.comparison import paired_differences
