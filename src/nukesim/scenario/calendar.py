@@ -37,10 +37,15 @@ def period_changes(scenario: Scenario) -> list[tuple[float, str]]:
     return _period_changes(scenario.calendar, scenario.start, scenario.horizon)
 
 
+def _minutes_after_midnight(start) -> float:
+    """Where t = 0 falls in its local day: day ``d`` starts at ``d * 1440 - offset``."""
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    return (start - midnight).total_seconds() / 60
+
+
 def _period_changes(cal: Calendar, start, horizon: float) -> list[tuple[float, str]]:
     out = [(0.0, _period(cal, start))]
-    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    offset = (start - midnight).total_seconds() / 60
+    offset = _minutes_after_midnight(start)
     day = 0
     while True:
         for b in (0.0, cal.day[0], cal.day[1]):
@@ -71,9 +76,7 @@ def staff_schedule(scenario: Scenario, org: Organisation) -> list[tuple[float, i
     level = {p: org.staff[p] for p in ("day", "night", "weekend")}
     events: list[tuple[float, int]] = [(t, level[p]) for t, p in changes]
     if changes_at and handover > 0:
-        start = scenario.start
-        midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
-        offset = (start - midnight).total_seconds() / 60
+        offset = _minutes_after_midnight(scenario.start)
         day = 0
         while day * 1440 - offset < scenario.horizon:
             for sc in changes_at:

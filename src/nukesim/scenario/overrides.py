@@ -17,7 +17,7 @@ from .models import Scenario
 from .problems import Located, Problem, ScenarioError, did_you_mean
 from .references import check_references
 from .schema import validate
-from .yamlsource import _Loader
+from .yamlsource import parse_value
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -27,7 +27,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
                                      "e.g. team.vehicles.count=20")])
     path, raw = text.split("=", 1)
     try:
-        value = yaml.load(raw, Loader=_Loader) if raw.strip() else ""  # YAML 1.2, as in files
+        value = parse_value(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
         raise ScenarioError([Located(f"--set {text}", 1, len(path) + 2, _split(path),
                                      f"cannot read value {raw!r}: {exc}")]) from None

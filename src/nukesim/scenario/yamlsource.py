@@ -153,5 +153,11 @@ class _Builder:
                         f"cannot read value: {exc}", path) from None
 
 
+def parse_value(text: str) -> Any:
+    """One value written as in a scenario file (YAML 1.2 scalars, flow lists and mappings); used
+    for ``--set`` so that a value means the same on the command line as in a file."""
+    return yaml.load(text, Loader=_Loader)
+
+
 def load_yaml(file: str | FsPath) -> tuple[Any, SourceMap]:
     return parse_yaml(read_text(file), str(file))

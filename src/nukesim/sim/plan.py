@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..scenario.calendar import period_changes, staff_schedule
-from ..scenario.distributions import Fixed
 from ..scenario.models import PERIODS, Scenario, Team
 
 
@@ -166,10 +165,6 @@ def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationP
             sends=tuple((send.to, send.kind) for send in h.send),
         )
         by_kind.setdefault(h.on, []).append(plan)
-    background = org.background
-    if background is not None and isinstance(background.interarrival, Fixed) \
-            and background.interarrival.value <= 0:
-        raise ValueError(f"organisations.{name}.background.interarrival must be positive")
     schedule = tuple(staff_schedule(s, org))
     slowdown = tuple(org.slowdown[p] for p in PERIODS)
     return OrganisationPlan(
