@@ -112,6 +112,7 @@ class GraphFormat(str, Enum):
     dot = "dot"
     graphml = "graphml"
     json = "json"
+    svg = "svg"
 
 
 @app.command()
@@ -130,8 +131,15 @@ def graph(
             GraphFormat.dot: g.to_dot,
             GraphFormat.graphml: g.to_graphml,
             GraphFormat.json: g.to_json,
+            GraphFormat.svg: _graph_svg,
         }[format](scenario)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _graph_svg(scenario) -> str:
+    from .report.graphplot import command_graph_svg
+
+    return command_graph_svg(scenario)
 
 
 # --- timeline -----------------------------------------------------------------------------------
@@ -236,12 +244,15 @@ def run(
         help="Add replications until the 95% CI half-width of each objective metric (or "
         "team_mobilized) is within this share of its mean, e.g. '1%' or 0.01; -n is then "
         "the maximum.")] = None,
+    report: Annotated[bool, typer.Option("--report", help="Also write DIR/report.html, the "
+                                         "self-contained HTML report (needs --out).")] = False,
 ) -> None:
     """Replications of a scenario and the summary of every metric and objective."""
     from .api import load
     from .runner import default_workers, replicate, replicate_to_precision
 
     formats = _parse_exports(export or [], out_dir)
+    _check_report_option(report, out_dir)
     with user_errors():
         scenario = load(file, set_ or ())
         target = _parse_precision(precision) if precision is not None else None
@@ -260,7 +271,14 @@ def run(
                     keep_events=keep, progress=advance)
         summary = result.summary()
         precision_doc = _precision_json(target, reached) if reached is not None else None
-        written = write_outputs(out_dir, result, summary, precision_doc, formats) if out_dir else []
+        written = []
+        if out_dir is not None:
+            from .provenance import provenance
+
+            origin = provenance(file, scenario.name, set_ or (), seed, len(result))
+            written = write_outputs(out_dir, result, summary, precision_doc, formats, origin)
+            if report:
+                written.append(_write_report(out_dir))
         if as_json:
             document = summary.to_json()
             if precision_doc is not None:
@@ -336,12 +354,18 @@ def compare(
     seed: Annotated[int, typer.Option(min=0, help="Random seed (shared by both variants).")] = 1,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
+    out_dir: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--out", metavar="DIR", help="Write comparison.json and provenance.json here, and each "
+        "variant's run outputs into DIR/a and DIR/b.")] = None,
+    report: Annotated[bool, typer.Option("--report", help="Also write DIR/report.html, the "
+                                         "self-contained HTML report (needs --out).")] = False,
 ) -> None:
     """B − A for every metric, replication by replication on common random numbers."""
     from .api import load
     from .comparison import paired_differences
     from .runner import default_workers, replicate
 
+    _check_report_option(report, out_dir)
     with user_errors():
         if other is None and not set_:
             raise typer.BadParameter("give a second scenario file or at least one --set PATH=VALUE")
@@ -349,13 +373,19 @@ def compare(
         b = load(other, set_ or ()) if other is not None else load(file, set_ or ())
         workers = workers or default_workers()
         with _progress(2 * n, as_json) as advance:
-            ra = replicate(a, n, seed, workers=workers, progress=advance)
-            rb = replicate(b, n, seed, workers=workers, progress=advance)
+            ra = replicate(a, n, seed, workers=workers, keep_events=[0] if out_dir else (),
+                           progress=advance)
+            rb = replicate(b, n, seed, workers=workers, keep_events=[0] if out_dir else (),
+                           progress=advance)
         diffs = paired_differences(ra, rb, seed=seed)
         label = " ".join([str(other)] * (other is not None) + [f"--set {a}" for a in set_ or ()])
+        document = {"a": str(file), "b": label, "seed": seed, "replications": n,
+                    "differences": [d.to_json() for d in diffs]}
+        if out_dir is not None:
+            _write_comparison(out_dir, document, (file, a, ra, ()),
+                              (other or file, b, rb, set_ or ()), report)
         if as_json:
-            sys.stdout.write(json.dumps({"a": str(file), "b": label, "seed": seed, "replications": n,
-                                         "differences": [d.to_json() for d in diffs]}, indent=2) + "\n")
+            sys.stdout.write(json.dumps(document, indent=2) + "\n")
             return
         table = Table(title=f"B − A on common random numbers: B = {label}; {n} replications, seed {seed}")
         # means over the replications where the metric happened in both variants (the pairs)
@@ -370,6 +400,58 @@ def compare(
                           f"{d.missing_a}/{d.missing_b}")
         out.print(table)
         out.print("* over the replications in which the metric happened in both variants")
+        if out_dir is not None:
+            out.print(f"written: {out_dir}/comparison.json, provenance.json, a/, b/"
+                      + (", report.html" if report else ""), markup=False, soft_wrap=True)
+
+
+def _write_comparison(directory: Path, document: dict, a: tuple, b: tuple, report: bool) -> None:
+    """``compare --out``: each variant's run outputs in ``a/`` and ``b/``, the differences and the
+    provenance (A's, with B's under ``"b"``) at the top, then the report if asked for."""
+    from .provenance import FILE_NAME, provenance
+
+    directory.mkdir(parents=True, exist_ok=True)
+    origins = {}
+    for name, (path, scenario, result, overrides) in (("a", a), ("b", b)):
+        origins[name] = provenance(path, scenario.name, overrides, result.seed, len(result))
+        write_outputs(directory / name, result, result.summary(), provenance=origins[name])
+    top = {**origins["a"], "b": {k: origins["b"][k] for k in ("scenario", "overrides")}}
+    (directory / FILE_NAME).write_text(json.dumps(top, indent=2) + "\n")
+    (directory / "comparison.json").write_text(json.dumps({**document, "provenance": top}, indent=2) + "\n")
+    (directory / "report.html").unlink(missing_ok=True)
+    if report:
+        _write_report(directory)
+
+
+def _check_report_option(report: bool, out_dir: Path | None) -> None:
+    if report and out_dir is None:
+        raise typer.BadParameter("the report is written into the --out folder: give --out DIR too",
+                                 param_hint="--report")
+
+
+def _write_report(directory: Path) -> str:
+    from .report import write_report
+
+    return write_report(directory).name
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+@app.command("report")
+def report_command(
+    directory: Annotated[Path, typer.Argument(help="Output folder of `run --out` or `compare --out`.")],
+) -> None:
+    """Write DIR/report.html: a self-contained HTML report of a run or comparison output folder."""
+    from .report import ReportError, write_report
+
+    with user_errors():
+        try:
+            path = write_report(directory)
+        except ReportError as exc:
+            err.print(f"{directory}: {exc}", markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        out.print(f"written: {path}", markup=False, soft_wrap=True)
 
 
 def _signed(value: float, ci: tuple[float, float]) -> str:
@@ -383,12 +465,14 @@ def _signed(value: float, ci: tuple[float, float]) -> str:
 
 
 def write_outputs(directory: Path, result, summary, precision: dict | None = None,
-                  exports: Sequence[str] = ()) -> list[str]:
+                  exports: Sequence[str] = (), provenance: dict | None = None) -> list[str]:
     """Write every output file, or none: files go to a temporary folder first, then move in.
 
     Output files of an earlier run that this run does not write again (an export not asked for
     now) are removed, so that a folder never mixes two runs. ``exports`` are format names of
-    ``nukesim.exports.FORMATS``; returns the file names written.
+    ``nukesim.exports.FORMATS``; ``provenance`` (``nukesim.provenance.provenance``) goes into
+    ``provenance.json`` and ``summary.json``. A report of an earlier run is removed (it would
+    describe other numbers). Returns the file names written.
     """
     from .events import CSV_COLUMNS
     from .exports import FORMATS, write_exports
@@ -399,6 +483,9 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
         document = summary.to_json()
         if precision is not None:
             document["precision"] = precision
+        if provenance is not None:
+            document["provenance"] = provenance
+            (staging / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
         (staging / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
         _write_rows(staging / "replications.csv", result)
         with open(staging / "events.csv", "w", newline="", encoding="utf-8") as fh:
@@ -406,7 +493,10 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
             for _, log in sorted(result.events.items()):
                 log.to_csv(fh, header=False)
         names = ["summary.json", "replications.csv", "events.csv", *write_exports(staging, result, exports)]
-        for stale in {name for files in FORMATS.values() for name in files} - set(names):
+        if provenance is not None:
+            names.append("provenance.json")
+        owned = {name for files in FORMATS.values() for name in files} | {"provenance.json", "report.html"}
+        for stale in owned - set(names):
             (directory / stale).unlink(missing_ok=True)
         for name in names:
             shutil.move(str(staging / name), directory / name)

@@ -1,0 +1,42 @@
+"""The comparison report: A and B side by side, and the paired differences B − A."""
+
+from __future__ import annotations
+
+from .build import fmt, run_view
+from .data import RunData
+from .figures import mobilisation_curve
+from .build import Figure, horizon_hours, milestone_columns
+
+
+def comparison_context(document: dict, a: RunData, b: RunData) -> dict:
+    va, vb = run_view(a, "A"), run_view(b, "B")
+    start = a.scenario.start if a.scenario is not None else None
+    svg, alt = mobilisation_curve([("A", milestone_columns(a)), ("B", milestone_columns(b))], start,
+                                  max(horizon_hours(a), horizon_hours(b)))
+    overlay = Figure("mobilisation-ab", "Mobilisation curves of A and B", svg, alt,
+                     "A solid, B dashed; bands are 95 % Wilson intervals of each variant's share.")
+    differences = []
+    for d in document["differences"]:
+        metric = d["metric"]
+        if metric.startswith("utilization:"):
+            continue
+        differences.append({
+            "metric": metric, "pairs": d["pairs"], "mean_a": fmt(metric, d["mean_a"]),
+            "mean_b": fmt(metric, d["mean_b"]), "mean_diff": _signed(d["mean_diff"], d["mean_diff_ci95"]),
+            "p90_a": fmt(metric, d["p90_a"]), "p90_b": fmt(metric, d["p90_b"]),
+            "p90_diff": _signed(d["p90_diff"], d["p90_diff_ci95"]),
+            "missing": f"{d['missing_a']}/{d['missing_b']}"})
+    objectives = [{"name": oa["name"], "a": oa, "b": ob} for oa, ob in zip(va.objectives, vb.objectives,
+                                                                           strict=False)]
+    return {"title": f"nukesim comparison: {document['a']} vs B = {document['b']}", "document": document,
+            "a": va, "b": vb, "overlay": overlay, "differences": differences, "objectives": objectives}
+
+
+def _signed(value: float | None, ci: list | None) -> str:
+    """``-26.0m [-30.9, -21.1]`` as the CLI prints it (minutes)."""
+    if value is None:
+        return "—"
+    text = f"{value:+.1f}m"
+    if ci and all(c is not None for c in ci):
+        text += f" [{ci[0]:+.1f}, {ci[1]:+.1f}]"
+    return text

@@ -1,0 +1,33 @@
+"""Time axes: hours since the initiating event, with the scenario's wall clock alongside."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+HOURS_LABEL = "hours since the initiating event (t = 0)"
+
+
+def hours_axis(ax, start: datetime | None) -> None:
+    """Label the x axis in hours and, when the start is known, add the wall clock on top."""
+    ax.set_xlabel(HOURS_LABEL)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, steps=[1, 2, 3, 6, 10]))
+    if start is None:
+        return
+    top = ax.secondary_xaxis("top")
+    top.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 3, 6, 10]))
+    top.xaxis.set_major_formatter(FuncFormatter(lambda h, _: wall_clock(start, h)))
+    top.set_xlabel(f"wall clock (UTC{utc_offset(start)})", fontsize=8)
+    top.tick_params(labelsize=7)
+
+
+def wall_clock(start: datetime, hours: float) -> str:
+    clock = start + timedelta(hours=hours)
+    return f"{clock:%a %H:%M}"
+
+
+def utc_offset(start: datetime) -> str:
+    """``'+08:00'``; empty for a time without a zone."""
+    off = start.strftime("%z")
+    return f"{off[:3]}:{off[3:]}" if off else ""
