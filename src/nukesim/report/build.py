@@ -120,16 +120,23 @@ def headline(run: RunData) -> str | None:
 
 
 def horizon_hours(run: RunData) -> float:
-    """How far the time plots reach: a little past the last milestone of any run, or to the
-    horizon when some run never reached one (the curve then stays below 100 % to the end)."""
+    """How far the time plots reach: a little past the last milestone any run reached (runs that
+    never reached one keep the curve below 100 %; the caption counts them), at most the horizon."""
     horizon = run.scenario.horizon / 60 if run.scenario is not None else math.inf
     cols = [run.column(m) for m in figures.MILESTONES if m in run.names]
     values = np.concatenate(cols) if cols else np.array([])
-    if values.size and np.isnan(values).any() and math.isfinite(horizon):
-        return horizon
     finite = values[np.isfinite(values)]
-    last = float(finite.max() / 60) * 1.05 if finite.size else 1.0
-    return min(last, horizon)
+    return min(float(finite.max() / 60) * 1.05 if finite.size else 1.0, horizon)
+
+
+def missing_note(run: RunData) -> str:
+    parts = [f"{int(np.isnan(run.column(m)).sum())} of {len(run.values)} runs never reached "
+             f"'{name}'" for m, name in figures.MILESTONES.items()
+             if m in run.names and np.isnan(run.column(m)).any()]
+    if not parts:
+        return "Every run reached every milestone."
+    horizon = f" within the horizon ({format_duration(run.scenario.horizon)})" if run.scenario else ""
+    return "; ".join(parts) + horizon + "."
 
 
 def milestone_columns(run: RunData) -> dict[str, np.ndarray]:
@@ -150,7 +157,7 @@ def run_view(run: RunData, label: str = "", simulated: bool = True) -> RunView:
     view = RunView(label, provenance_rows(run), objective_rows(run.summary), kpi_rows(run.summary))
     start = run.scenario.start if run.scenario is not None else None
     svg, alt = figures.mobilisation_curve([(label, milestone_columns(run))], start, horizon_hours(run))
-    view.figures["mobilisation"] = Figure("mobilisation", "Mobilisation curve", svg, alt)
+    view.figures["mobilisation"] = Figure("mobilisation", "Mobilisation curve", svg, alt, missing_note(run))
     order = chain_order(run)
     if order:
         svg, alt = figures.notification_boxes({o: run.column(f"notified:{o}") for o in order}, start)

@@ -1,0 +1,63 @@
+"""Provenance: every output folder says which scenario bytes, overrides, seed and program made it."""
+
+import hashlib
+import json
+import shutil
+import sys
+from datetime import datetime, timezone
+
+from typer.testing import CliRunner
+
+from nukesim.cli import app
+from nukesim.provenance import provenance, scenario_unchanged
+
+from conftest import SCENARIOS
+
+runner = CliRunner()
+
+
+def test_provenance_hashes_the_files_bytes_and_records_the_run(tmp_path):
+    path = tmp_path / "s.yaml"
+    shutil.copy(SCENARIOS / "minimal.yaml", path)
+    when = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)
+    doc = provenance(path, "Minimal", ["horizon=2d"], 7, 40, command=["nukesim", "run"], created=when)
+    assert doc["scenario"] == {"path": str(path), "name": "Minimal",
+                               "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    assert (doc["overrides"], doc["seed"], doc["replications"]) == (["horizon=2d"], 7, 40)
+    assert doc["command"] == ["nukesim", "run"]
+    assert doc["created"] == "2026-03-16T02:00:00+00:00"
+    assert doc["nukesim_version"]
+    assert scenario_unchanged(doc) is None
+    path.write_bytes(path.read_bytes() + b"\n# an edit\n")
+    assert "has changed" in scenario_unchanged(doc)
+    path.unlink()
+    assert "not there" in scenario_unchanged(doc)
+
+
+def test_run_out_writes_provenance_json_and_the_same_under_summary(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(SCENARIOS / "minimal.yaml"), "-n", "12", "--seed", "5",
+                                 "--set", "horizon=2d", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "provenance.json").read_text())
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["provenance"] == doc
+    # the public keys of summary.json are unchanged
+    assert {"scenario", "seed", "replications", "metrics", "objectives"} <= set(summary)
+    assert (doc["seed"], doc["replications"], doc["overrides"]) == (5, 12, ["horizon=2d"])
+    assert doc["scenario"]["sha256"] == hashlib.sha256((SCENARIOS / "minimal.yaml").read_bytes()).hexdigest()
+    assert doc["command"] == sys.argv  # this process's command line (pytest's, under CliRunner)
+
+
+def test_compare_out_writes_both_variants_with_their_provenance(tmp_path):
+    out = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"), "--set", "channels.phone.fails=0.5",
+                                 "-n", "20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    top = json.loads((out / "provenance.json").read_text())
+    assert top["overrides"] == [] and top["b"]["overrides"] == ["channels.phone.fails=0.5"]
+    assert json.loads((out / "b" / "provenance.json").read_text())["overrides"] == ["channels.phone.fails=0.5"]
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert comparison["provenance"] == top
+    a = json.loads((out / "a" / "summary.json").read_text())
+    assert a["replications"] == 20 and (out / "b" / "replications.csv").exists()
