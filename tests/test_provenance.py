@@ -6,12 +6,11 @@ import shutil
 import sys
 from datetime import datetime, timezone
 
+from conftest import SCENARIOS
 from typer.testing import CliRunner
 
 from nukesim.cli import app
 from nukesim.provenance import provenance, scenario_unchanged
-
-from conftest import SCENARIOS
 
 runner = CliRunner()
 
@@ -51,12 +50,13 @@ def test_run_out_writes_provenance_json_and_the_same_under_summary(tmp_path):
 
 def test_compare_out_writes_both_variants_with_their_provenance(tmp_path):
     out = tmp_path / "cmp"
-    result = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"), "--set", "channels.phone.fails=0.5",
-                                 "-n", "20", "--out", str(out)])
+    result = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"),
+                                 "--set", "channels.phone.fails=0.5", "-n", "20", "--out", str(out)])
     assert result.exit_code == 0, result.output
     top = json.loads((out / "provenance.json").read_text())
     assert top["overrides"] == [] and top["b"]["overrides"] == ["channels.phone.fails=0.5"]
-    assert json.loads((out / "b" / "provenance.json").read_text())["overrides"] == ["channels.phone.fails=0.5"]
+    b = json.loads((out / "b" / "provenance.json").read_text())
+    assert b["overrides"] == ["channels.phone.fails=0.5"]
     comparison = json.loads((out / "comparison.json").read_text())
     assert comparison["provenance"] == top
     a = json.loads((out / "a" / "summary.json").read_text())

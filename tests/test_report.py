@@ -31,14 +31,16 @@ def run_dir(tmp_path_factory):
     scenario = base / "minimal.yaml"
     shutil.copy(SCENARIOS / "minimal.yaml", scenario)
     out = base / "out"
-    result = runner.invoke(app, ["run", str(scenario), "-n", "40", "--seed", "3", "--out", str(out), "--report"])
+    result = runner.invoke(app, ["run", str(scenario), "-n", "40", "--seed", "3", "--out", str(out),
+                                 "--report"])
     assert result.exit_code == 0, result.output
     return out
 
 
 def external_references(html: str) -> list[str]:
     """Anything a browser would fetch from outside the file."""
-    found = re.findall(r"""\b(?:src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*(?!#)([^"'\s>]+)""", html)
+    attribute = r"""\b(?:src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*(?!#)([^"'\s>]+)"""
+    found = re.findall(attribute, html)
     found = [f for f in found if not f.startswith("#")]
     found += re.findall(r"@import[^;]*", html)
     found += [u for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", html) if not u.startswith("#")]
@@ -155,8 +157,9 @@ def test_a_changed_scenario_file_is_said_not_faked(run_dir, tmp_path):
 
 def test_compare_report_shows_both_variants_and_the_differences(tmp_path):
     out = tmp_path / "cmp"
-    result = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"), "--set", "channels.phone.fails=0.5",
-                                 "-n", "20", "--out", str(out), "--report"])
+    result = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"),
+                                 "--set", "channels.phone.fails=0.5", "-n", "20", "--out", str(out),
+                                 "--report"])
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text()
     assert external_references(html) == []

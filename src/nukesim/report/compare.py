@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from .build import fmt, run_view
+from .build import Figure, fmt, horizon_hours, milestone_columns, run_view
 from .data import RunData
 from .figures import mobilisation_curve
-from .build import Figure, horizon_hours, milestone_columns
 
 
 def comparison_context(document: dict, a: RunData, b: RunData) -> dict:

@@ -109,8 +109,8 @@ def notification_boxes(columns: Mapping[str, np.ndarray], start: datetime | None
     data = [columns[n][~np.isnan(columns[n])] / 60 for n in names]
     labels = [f"{n}" + (f" ({int(np.isnan(columns[n]).sum())} missing)" if np.isnan(columns[n]).any() else "")
               for n in names]
-    ax.boxplot([d if len(d) else [np.nan] for d in data], orientation="horizontal", whis=(5, 95), showfliers=False,
-               tick_labels=labels, medianprops={"color": "#d62728"})
+    ax.boxplot([d if len(d) else [np.nan] for d in data], orientation="horizontal", whis=(5, 95),
+               showfliers=False, tick_labels=labels, medianprops={"color": "#d62728"})
     ax.invert_yaxis()
     hours_axis(ax, start)
     ax.grid(axis="x", alpha=0.3)

@@ -112,10 +112,12 @@ def gantt(records: Iterable[Record], organisations: Sequence[str], units: Sequen
     hours_axis(ax, start)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title, fontsize=9)
-    handles = [Patch(color="#1f77b4", label="handling / assembly"), Patch(color="#aec7e8", label="waiting for staff"),
+    handles = [Patch(color="#1f77b4", label="handling / assembly"),
+               Patch(color="#aec7e8", label="waiting for staff"),
                Patch(facecolor="#ffbb78", edgecolor="#ff7f0e", hatch="///", label="message in flight"),
                Patch(color="#8c564b", label="vehicles loading"), Patch(color="#2ca02c", label="transit"),
-               *(Line2D([], [], marker=m, color=c, linestyle="", label=lbl) for m, c, lbl in MARKERS.values())]
+               *(Line2D([], [], marker=m, color=c, linestyle="", label=lbl)
+                 for m, c, lbl in MARKERS.values())]
     ax.legend(handles=handles, fontsize=6.5, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.22),
               frameon=False)
     failures = sum(1 for m in marks if m[2] == MESSAGE_FAILED)

@@ -72,13 +72,13 @@ def command_graph(scenario: Scenario) -> tuple[str, str]:
     callout = "never" if analysis.callout is None else format_duration(analysis.callout)
     ax.set_title(f"Command graph of '{scenario.name}'\nunder each name: expected first notification "
                  f"(means, a deterministic estimate); call-out expected at {callout}", fontsize=9)
-    chain_text = " → ".join([analysis.chain[0].organisation, *(st.organisation for st in analysis.chain[1:])]
-                            ) if analysis.chain else "none"
+    chain_text = " → ".join(st.organisation for st in analysis.chain) or "none"
     alt = (f"{graph.number_of_nodes()} organisations and {graph.number_of_edges()} links; the accident "
            f"is at {site}, the team organisation is {team}. Fastest expected chain: {chain_text}; "
            f"call-out expected at {callout}. Single points of failure: organisations "
            f"{', '.join(sorted(spof_nodes)) or 'none'}; links "
-           f"{', '.join(f'{u} -> {v}' for u, v in sp.links) or 'none'}; channels {', '.join(sp.channels) or 'none'}.")
+           f"{', '.join(f'{u} -> {v}' for u, v in sp.links) or 'none'}; "
+           f"channels {', '.join(sp.channels) or 'none'}.")
     return to_svg(fig, "Command graph", alt), alt
 
 

@@ -39,7 +39,6 @@ def to_svg(fig, title: str, desc: str) -> str:
     text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", text)
     label = f"{prefix}title"
     head, rest = text.split(">", 1)
-    head = re.sub(r'\s(width|height)="[^"]*"', "", head)  # the page's CSS sizes it (viewBox kept)
     return (f'{head} role="img" aria-labelledby="{label} {prefix}desc">'
             f'<title id="{label}">{escape(title)}</title><desc id="{prefix}desc">{escape(desc)}</desc>'
             f"{rest}")
