@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
+from conftest import ROOT, SCENARIOS
 from typer.testing import CliRunner
 
 from nukesim.cli import app
@@ -185,3 +185,26 @@ def test_graph_svg_is_a_standalone_drawing(tmp_path):
     svg = result.stdout
     assert svg.startswith("<svg") and "<title" in svg and "authority" in svg
     assert [r for r in external_references(svg)] == []
+
+
+@pytest.mark.slow
+def test_templates_ship_in_the_installed_package(tmp_path):
+    """A wheel installed elsewhere renders the report: the templates are package data."""
+    import os
+    import subprocess
+    import sys
+
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
+                    str(ROOT)], check=True, cwd=tmp_path)
+    wheel = next(wheels.glob("nukesim-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
+                    str(wheel)], check=True, cwd=tmp_path)
+    out = tmp_path / "out"
+    CliRunner().invoke(app, ["run", str(SCENARIOS / "minimal.yaml"), "-n", "5", "--out", str(out)])
+    code = ("import sys, nukesim.report as r; assert r.__file__.startswith(sys.argv[1]), r.__file__; "
+            "print(r.render_report(sys.argv[2])[:15])")
+    done = subprocess.run([sys.executable, "-c", code, str(site), str(out)], capture_output=True, text=True,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(site)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("<!DOCTYPE html>")

@@ -66,3 +66,4 @@ def test_report_renders_in_chromium_without_errors(tmp_path):
     image = matplotlib.image.imread(shot)
     assert image.shape[1] == 1200 and image.shape[0] > 3000
     assert image[..., :3].std() > 0.05  # not a blank page
+
