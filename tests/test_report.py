@@ -194,9 +194,12 @@ def test_templates_ship_in_the_installed_package(tmp_path):
     import subprocess
     import sys
 
-    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    wheels, site, tree = tmp_path / "wheels", tmp_path / "site", tmp_path / "tree"
+    # a clean copy: a build/ left in the checkout could hold templates the package config forgot
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(
+        "build", "*.egg-info", ".venv", ".git", "out", "test-artefacts", "__pycache__", ".*_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
-                    str(ROOT)], check=True, cwd=tmp_path)
+                    str(tree)], check=True, cwd=tmp_path)
     wheel = next(wheels.glob("nukesim-*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
                     str(wheel)], check=True, cwd=tmp_path)
