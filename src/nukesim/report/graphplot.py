@@ -7,6 +7,8 @@ points of failure of the call-out are drawn red: organisations with a red border
 
 from __future__ import annotations
 
+from collections import Counter
+
 import networkx as nx
 from matplotlib.lines import Line2D
 
@@ -37,7 +39,8 @@ def command_graph(scenario: Scenario) -> tuple[str, str]:
     spof_edges = set(sp.links)
 
     layers = len(set(nx.get_node_attributes(graph, "layer").values()))
-    fig, ax = plt.subplots(figsize=(max(6.5, 1.6 * layers), 4.2))
+    widest = max(Counter(nx.get_node_attributes(graph, "layer").values()).values())
+    fig, ax = plt.subplots(figsize=(max(7.5, 2.2 * layers), min(4.8, 1.3 * widest + 1.8)))
     plain = [e for e in graph.edges if e not in chain_edges]
     chain = [e for e in graph.edges if e in chain_edges]
     style = {"ax": ax, "arrows": True, "arrowsize": 12, "node_size": 3200, "node_shape": "s",
@@ -68,7 +71,10 @@ def command_graph(scenario: Scenario) -> tuple[str, str]:
                markersize=10, label="single point of failure (organisation)"),
     ], fontsize=7, loc="lower center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
     ax.set_axis_off()
-    ax.margins(0.12)
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    for low, high, setter in ((min(xs), max(xs), ax.set_xlim), (min(ys), max(ys), ax.set_ylim)):
+        pad = 0.15 * (high - low) + 0.25  # room for the boxes round the outermost nodes
+        setter(low - pad, high + pad)
     callout = "never" if analysis.callout is None else format_duration(analysis.callout)
     ax.set_title(f"Command graph of '{scenario.name}'\nunder each name: expected first notification "
                  f"(means, a deterministic estimate); call-out expected at {callout}", fontsize=9)
