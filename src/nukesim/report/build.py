@@ -92,23 +92,39 @@ def objective_rows(summary: dict) -> list[dict]:
     for o in summary.get("objectives", []):
         share = o["statistic"] == "share"
         show = (lambda v: "—" if v is None else f"{100 * v:.1f}%") if share else (
-            lambda v, m=o["metric"]: fmt(m, v))
+            # a time statistic is null in summary.json when it lies beyond the horizon (censored)
+            lambda v, m=o["metric"]: "missing" if v is None else fmt(m, v))
         ci = o.get("ci95")
         verdict = "undecided" if not o.get("decided", True) else ("met" if o["met"] else "not met")
         rows.append({"name": o["name"], "metric": o["metric"], "statistic": o["statistic"],
                      "target": show(o["target"]), "value": show(o["value"]),
-                     "ci": "—" if ci is None else f"{show(ci[0])} – {show(ci[1])}",
+                     "ci": "—" if ci is None else _objective_ci(ci, o, show),
                      "verdict": verdict, "leaning": "met" if o["met"] else "not met"})
     return rows
+
+
+def _objective_ci(ci: list, objective: dict, show) -> str:
+    """summary.json writes infinite bounds as null: for an order statistic an upper bound (and a
+    lower bound when the value itself is) beyond the horizon; otherwise a bound that is not known."""
+    order = objective["statistic"] not in ("mean", "share")
+    low = show(ci[0]) if ci[0] is not None else "missing" if order and objective["value"] is None else "—"
+    high = show(ci[1]) if ci[1] is not None else "missing" if order else "—"
+    return f"{low} – {high}"
 
 
 def kpi_rows(summary: dict) -> list[dict]:
     rows = []
     for name, m in summary.get("metrics", {}).items():
         ci = m.get("ci95")
+
+        def order_stat(value, name=name, m=m):
+            # summary.json writes a percentile beyond every completed run (censored) as null
+            censored = value is None and m["missing"] and is_time_to_event(name)
+            return "missing" if censored else fmt(name, value)
+
         rows.append({"metric": name, "n": m["n"], "missing": m["missing"], "mean": fmt(name, m["mean"]),
                      "ci": "—" if ci is None else f"{fmt(name, ci[0])} – {fmt(name, ci[1])}",
-                     "p50": fmt(name, m["p50"]), "p90": fmt(name, m["p90"]), "max": fmt(name, m["max"])})
+                     "p50": order_stat(m["p50"]), "p90": order_stat(m["p90"]), "max": order_stat(m["max"])})
     return rows
 
 

@@ -22,13 +22,19 @@ def comparison_context(document: dict, a: RunData, b: RunData) -> dict:
         differences.append({
             "metric": metric, "pairs": d["pairs"], "mean_a": fmt(metric, d["mean_a"]),
             "mean_b": fmt(metric, d["mean_b"]), "mean_diff": _signed(d["mean_diff"], d["mean_diff_ci95"]),
-            "p90_a": fmt(metric, d["p90_a"]), "p90_b": fmt(metric, d["p90_b"]),
+            "p90_a": _p90(metric, d["p90_a"], d["missing_a"]),
+            "p90_b": _p90(metric, d["p90_b"], d["missing_b"]),
             "p90_diff": _signed(d["p90_diff"], d["p90_diff_ci95"]),
             "missing": f"{d['missing_a']}/{d['missing_b']}"})
     objectives = [{"name": oa["name"], "a": oa, "b": ob} for oa, ob in zip(va.objectives, vb.objectives,
                                                                            strict=False)]
     return {"title": f"nukesim comparison: {document['a']} vs B = {document['b']}", "document": document,
             "a": va, "b": vb, "overlay": overlay, "differences": differences, "objectives": objectives}
+
+
+def _p90(metric: str, value: float | None, missing: int) -> str:
+    """comparison.json writes a p90 beyond the horizon (too many runs missing) as null."""
+    return "missing" if value is None and missing else fmt(metric, value)
 
 
 def _signed(value: float | None, ci: list | None) -> str:

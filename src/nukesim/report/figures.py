@@ -14,7 +14,7 @@ import numpy as np
 
 from ..stats import share_ci
 from .svg import plt, to_svg
-from .timeaxis import hours_axis
+from .timeaxis import hours_axis, utc_offset, wall_clock_axis
 
 MILESTONES = {"callout_started": "call-out started", "team_mobilized": "team mobilised",
               "team_departed": "team departed", "team_on_site": "team on site"}
@@ -95,8 +95,10 @@ def members_assembled(curves: Mapping[str, np.ndarray], grid_hours: np.ndarray,
         ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel("hours since the initiating event")
-    del start  # small multiples: the wall clock is on the mobilisation curve and the Gantt
-    fig.suptitle(f"Members assembled per unit, over {sample} re-simulated runs", fontsize=10)
+    for ax in axes[0]:
+        wall_clock_axis(ax, start, label=False)
+    clock = f" (top axes: wall clock, UTC{utc_offset(start)})" if start is not None else ""
+    fig.suptitle(f"Members assembled per unit, over {sample} re-simulated runs{clock}", fontsize=10)
     fig.tight_layout()
     text = "; ".join(alt) + "."
     return to_svg(fig, "Members assembled over time", text), text

@@ -13,12 +13,18 @@ def hours_axis(ax, start: datetime | None) -> None:
     """Label the x axis in hours and, when the start is known, add the wall clock on top."""
     ax.set_xlabel(HOURS_LABEL)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=10, steps=[1, 2, 3, 6, 10]))
+    wall_clock_axis(ax, start)
+
+
+def wall_clock_axis(ax, start: datetime | None, label: bool = True) -> None:
+    """The wall clock on the top axis (nothing when the start is not known)."""
     if start is None:
         return
     top = ax.secondary_xaxis("top")
     top.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 3, 6, 10]))
     top.xaxis.set_major_formatter(FuncFormatter(lambda h, _: wall_clock(start, h)))
-    top.set_xlabel(f"wall clock (UTC{utc_offset(start)})", fontsize=8)
+    if label:
+        top.set_xlabel(f"wall clock (UTC{utc_offset(start)})", fontsize=8)
     top.tick_params(labelsize=7)
 
 
