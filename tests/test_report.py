@@ -211,3 +211,13 @@ def test_templates_ship_in_the_installed_package(tmp_path):
                           cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(site)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("<!DOCTYPE html>")
+
+
+def test_a_new_run_into_the_folder_removes_the_old_report(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("an old run's report")
+    (out / "comparison.json").write_text("{}")
+    result = runner.invoke(app, ["run", str(SCENARIOS / "minimal.yaml"), "-n", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / "report.html").exists() and not (out / "comparison.json").exists()

@@ -495,7 +495,9 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
         names = ["summary.json", "replications.csv", "events.csv", *write_exports(staging, result, exports)]
         if provenance is not None:
             names.append("provenance.json")
-        owned = {name for files in FORMATS.values() for name in files} | {"provenance.json", "report.html"}
+        # a report or a comparison left from an earlier command would describe other numbers
+        owned = {name for files in FORMATS.values() for name in files} | {
+            "provenance.json", "report.html", "comparison.json"}
         for stale in owned - set(names):
             (directory / stale).unlink(missing_ok=True)
         for name in names:
