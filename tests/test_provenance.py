@@ -51,7 +51,8 @@ def test_run_out_writes_provenance_json_and_the_same_under_summary(tmp_path):
 def test_compare_out_writes_both_variants_with_their_provenance(tmp_path):
     out = tmp_path / "cmp"
     result = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"),
-                                 "--set", "channels.phone.fails=0.5", "-n", "20", "--out", str(out)])
+                                 "--set", "channels.phone.fails=0.5", "-n", "20", "--workers", "1",
+                                 "--out", str(out)])
     assert result.exit_code == 0, result.output
     top = json.loads((out / "provenance.json").read_text())
     assert top["overrides"] == [] and top["b"]["overrides"] == ["channels.phone.fails=0.5"]
