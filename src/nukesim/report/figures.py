@@ -96,7 +96,7 @@ def members_assembled(curves: Mapping[str, np.ndarray], grid_hours: np.ndarray,
     for ax in axes[-1]:
         ax.set_xlabel("hours since the initiating event")
     for ax in axes[0]:
-        wall_clock_axis(ax, start, label=False)
+        wall_clock_axis(ax, start, label=False, ticks=2)
     clock = f" (top axes: wall clock, UTC{utc_offset(start)})" if start is not None else ""
     fig.suptitle(f"Members assembled per unit, over {sample} re-simulated runs{clock}", fontsize=10)
     fig.tight_layout()

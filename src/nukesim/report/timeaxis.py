@@ -16,12 +16,12 @@ def hours_axis(ax, start: datetime | None) -> None:
     wall_clock_axis(ax, start)
 
 
-def wall_clock_axis(ax, start: datetime | None, label: bool = True) -> None:
+def wall_clock_axis(ax, start: datetime | None, label: bool = True, ticks: int = 6) -> None:
     """The wall clock on the top axis (nothing when the start is not known)."""
     if start is None:
         return
     top = ax.secondary_xaxis("top")
-    top.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 3, 6, 10]))
+    top.xaxis.set_major_locator(MaxNLocator(nbins=ticks, steps=[1, 2, 3, 6, 10]))
     top.xaxis.set_major_formatter(FuncFormatter(lambda h, _: wall_clock(start, h)))
     if label:
         top.set_xlabel(f"wall clock (UTC{utc_offset(start)})", fontsize=8)
