@@ -221,3 +221,16 @@ def test_a_new_run_into_the_folder_removes_the_old_report(tmp_path):
     result = runner.invoke(app, ["run", str(SCENARIOS / "minimal.yaml"), "-n", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert not (out / "report.html").exists() and not (out / "comparison.json").exists()
+
+
+def test_header_shows_the_precision_reached_and_says_when_not():
+    from types import SimpleNamespace
+
+    from nukesim.report.build import provenance_rows
+
+    summary = {"scenario": "S", "seed": 1, "replications": 300,
+               "precision": {"target": 0.01, "reached": {"team_mobilized": 0.0234}, "met": False}}
+    run = SimpleNamespace(summary=summary, provenance=None, scenario=None)
+    rows = dict(provenance_rows(run))
+    assert rows["precision"] == "target ±1%; reached team_mobilized ±2.34% (NOT reached)"
+    assert rows["content hash (SHA-256)"] == "not recorded"  # a folder of an older nukesim
