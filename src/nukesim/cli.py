@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .scenario import ScenarioError, format_duration
+from .scenario.metricdefs import is_share
 
 app = typer.Typer(
     add_completion=False,
@@ -181,7 +182,7 @@ def _summary_table(summary) -> Table:
     for name in ("n", "missing", "mean", "95% CI", "p50", "p90", "max"):
         table.add_column(name, justify="right")
     for name, m in summary.metrics.items():
-        share = name.startswith("utilization:")
+        share = is_share(name)
         fmt = (lambda v: "—" if v is None else f"{v:.3f}") if share else _fmt
         ci = "—" if m.ci95 is None else f"{fmt(m.ci95[0])} – {fmt(m.ci95[1])}"
         table.add_row(name, str(m.n), str(m.missing), fmt(m.mean), ci, fmt(m.p50), fmt(m.p90), fmt(m.max))
@@ -363,7 +364,7 @@ def compare(
                      "p90 B−A (95% CI)", "missing A/B"):
             table.add_column(name, justify="left" if name == "metric" else "right")
         for d in diffs:
-            if d.metric.startswith("utilization:"):
+            if is_share(d.metric):
                 continue
             table.add_row(d.metric, _fmt(d.mean_a), _fmt(d.mean_b), _signed(d.mean_diff, d.mean_diff_ci95),
                           _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),

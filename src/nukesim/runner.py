@@ -21,7 +21,7 @@ import numpy as np
 from .events import EventLog
 from .metrics import compute_metrics
 from .scenario import Scenario, metric_names
-from .scenario.references import is_time_to_event
+from .scenario.metricdefs import is_time_to_event
 from .sim import simulate
 from .stats import MetricSummary, ObjectiveResult, evaluate_objective, summarise
 
