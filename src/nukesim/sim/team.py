@@ -144,14 +144,14 @@ def member_heads(tp: TeamPlan, cls: str) -> list[tuple]:
 
 def _page_records(tp: TeamPlan, t: float, cls: str, reached, t_ack, t_asm) -> list[tuple]:
     heads = member_heads(tp, cls)
-    records = [(t, MEMBER_PAGED, *h) for h in heads]
+    records = [(t, MEMBER_PAGED) + h for h in heads]
     append = records.append
     for h, ok, ta, tm in zip(heads, reached.tolist(), t_ack.tolist(), t_asm.tolist(), strict=True):
         if ok:
-            append((ta, MEMBER_ACKNOWLEDGED, *h))
-            append((tm, MEMBER_ASSEMBLED, *h))
+            append((ta, MEMBER_ACKNOWLEDGED) + h)
+            append((tm, MEMBER_ASSEMBLED) + h)
         else:
-            append((t, MEMBER_UNREACHABLE, *h))
+            append((t, MEMBER_UNREACHABLE) + h)
     return records
 
 
@@ -189,22 +189,22 @@ def _page_again(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str, af
 def _page_again_records(tp: TeamPlan, t: float, after: float, cls: str, reached, tries, t_ack,
                         t_asm) -> list[tuple]:
     heads = member_heads(tp, cls)
-    records = [(t, MEMBER_PAGED, *h) for h in heads]
+    records = [(t, MEMBER_PAGED) + h for h in heads]
     append = records.append
     for h, ok, k, ta, tm in zip(heads, reached.tolist(), tries.tolist(), t_ack.tolist(), t_asm.tolist(),
                                 strict=True):
         if k:
-            append((t, MEMBER_UNREACHABLE, *h))
+            append((t, MEMBER_UNREACHABLE) + h)
             for i in range(1, k + 1):
                 t_i = t + i * after
-                append((t_i, MEMBER_PAGED, *h))
+                append((t_i, MEMBER_PAGED) + h)
                 if i < k or not ok:
-                    append((t_i, MEMBER_UNREACHABLE, *h))
+                    append((t_i, MEMBER_UNREACHABLE) + h)
         if ok:
-            append((ta, MEMBER_ACKNOWLEDGED, *h))
-            append((tm, MEMBER_ASSEMBLED, *h))
+            append((ta, MEMBER_ACKNOWLEDGED) + h)
+            append((tm, MEMBER_ASSEMBLED) + h)
         elif not k:
-            append((t, MEMBER_UNREACHABLE, *h))
+            append((t, MEMBER_UNREACHABLE) + h)
     return records
 
 
@@ -249,17 +249,17 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
                 uniform, k, j = u[m], 0, m + 1
             g, p = group_of[m], period_at(start)
             head = heads[m]
-            records.append((start, MEMBER_PAGED, *head))
+            records.append((start, MEMBER_PAGED) + head)
             if uniform < reach[g][p]:
                 s = slowdown[g][p]
                 t_ack = t + ack[m] * s
                 assembled[m] = t_ack + travel[m] * s
-                records.append((t_ack, MEMBER_ACKNOWLEDGED, *head))
-                records.append((assembled[m], MEMBER_ASSEMBLED, *head))
+                records.append((t_ack, MEMBER_ACKNOWLEDGED) + head)
+                records.append((assembled[m], MEMBER_ASSEMBLED) + head)
                 if j:
                     callers.append((t_ack, j))
             else:
-                records.append((t, MEMBER_UNREACHABLE, *head))
+                records.append((t, MEMBER_UNREACHABLE) + head)
                 if j:
                     todo.extend(range(fanout * j + 1, min(fanout * j + fanout, n) + 1))
                 if k < attempts:
