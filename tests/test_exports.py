@@ -258,7 +258,7 @@ def test_run_export_writes_the_chosen_formats_for_the_chosen_replications(tmp_pa
                                  "--out", str(out), "--events", "1,4", "--export", "xes,ocel"])
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == {"summary.json", "replications.csv", "events.csv",
-                                                "events.xes", "events.ocel.json"}
+                                                "attribution.csv", "events.xes", "events.ocel.json"}
     traces = ET.parse(out / "events.xes").getroot().findall("{http://www.xes-standard.org/}trace")
     assert [t.find("*[@key='concept:name']").get("value") for t in traces] == ["replication 1",
                                                                                  "replication 4"]

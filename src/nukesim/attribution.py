@@ -33,10 +33,12 @@ organisation, the link (``sender->receiver``), the unit, or is empty.
 
 from __future__ import annotations
 
+import csv
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
@@ -62,6 +64,7 @@ from .events import (
     EventLog,
 )
 from .scenario.metricdefs import milestone_names
+from .scenario.problems import unknown
 from .stats import mean_ci, share_ci
 
 if TYPE_CHECKING:
@@ -280,8 +283,10 @@ def summarise_attribution(rows: Sequence[tuple[int, str, str, str, float]], mile
             minutes = minutes[done]
             shares = minutes[positive] / total[positive]
             on = int(np.count_nonzero(np.isin(np.flatnonzero(done), list(per))))
+            # minutes and shares are never negative: a t-interval reaching below 0 is cut there
             mean_low, mean_high = mean_ci(minutes) if n else (math.nan, math.nan)
             share_low, share_high = mean_ci(shares) if len(shares) else (math.nan, math.nan)
+            mean_low, share_low = max(0.0, mean_low), max(0.0, share_low)
             on_low, on_high = share_ci(on, n)
             out.append((metric, key[1], key[2], float(minutes.mean()) if n else math.nan, mean_low, mean_high,
                         float(shares.mean()) if len(shares) else math.nan, share_low, share_high,
@@ -291,3 +296,32 @@ def summarise_attribution(rows: Sequence[tuple[int, str, str, str, float]], mile
     frame["_m"] = frame["metric"].map(metric_order)
     frame = frame.sort_values(["_m", "mean"], ascending=[True, False], kind="stable").drop(columns="_m")
     return frame.reset_index(drop=True)
+
+
+def explain(result, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+    """The attribution of a ``Replications`` run with ``attribution=True``, as a DataFrame
+    (:data:`SUMMARY_COLUMNS`), for every milestone metric or those in ``metrics``."""
+    if result.attribution is None:
+        raise ValueError("these replications kept no attribution: run replicate(..., attribution=True)")
+    names = milestone_names(result.scenario)
+    chosen = names if metrics is None else list(metrics)
+    for metric in chosen:
+        if metric not in names:
+            raise ValueError(unknown("milestone metric", metric, names))
+    reps = list(range(result.first, result.first + len(result)))
+    rows = [(r, *row) for r in reps for row in result.attribution.get(r, ()) if row[0] in chosen]
+    return summarise_attribution(rows, {m: result.column(m) for m in chosen}, reps)
+
+
+def write_csv(target: str | os.PathLike | IO[str], result) -> None:
+    """attribution.csv: one row per replication, milestone, component and where with non-zero
+    minutes (``repr`` of the float, exact when read back); a missing milestone has no rows."""
+    if isinstance(target, (str, os.PathLike)):
+        with open(target, "w", newline="", encoding="utf-8") as fh:
+            write_csv(fh, result)
+        return
+    writer = csv.writer(target, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in sorted(result.attribution or {}):
+        writer.writerows((r, metric, component, where, repr(float(minutes)))
+                         for metric, component, where, minutes in result.attribution[r])
