@@ -5,9 +5,9 @@ language. This module is what a careful modeller would write for ``scenarios/chi
 alone: the same six organisations and their handlers, the same links with failures, retries and
 fallbacks, the same duty-staff calendar with handovers and background work, the same 320 members
 in six units, 30 vehicles, the deploy order and the transit — each parameter copied from the file
-— and the same records appended as plain tuples to a list (``(t, type, org, kind, cls, ref,
-info)``, as docs/engine.md lists them). Its cost per replication is the *floor*: what SimPy itself
-charges for this model. ``bench_engine.py`` compares the engine with it.
+— and the same records appended as plain tuples to a list (the fields of ``nukesim.events.Event``
+with the same causal links, as docs/engine.md lists them). Its cost per replication is the
+*floor*: what SimPy itself charges for this model. ``bench_engine.py`` compares the engine with it.
 
 It takes the shortcuts any careful SimPy modeller takes and that keep the semantics: one process
 per task and per message, members' responses computed directly when they are paged (nothing in
@@ -239,6 +239,8 @@ class _Model:
         self.assessed = False  # the commission has received the national office's assessment
         self.held: list[tuple[int, int]] = []
         self.called_out = self.deploy_ordered = self.ready_to_leave = self.departed = False
+        self.deploy_task = 0
+        self.last_ready = ""
         self.on_site = False
         self.cls = ""
         self.end = env.event()
@@ -261,7 +263,7 @@ class _Model:
         kept.sort(key=itemgetter(0))
         kept.extend(self.records)
         kept.sort(key=itemgetter(0))
-        kept.append((end, "ended", "", "", "", 0, self.end.value))
+        kept.append((end, "ended", "", "", "", 0, 0, -1, "", "", "", "", "", 0, self.end.value))
         return kept
 
     def finish(self, why: str) -> None:
@@ -276,12 +278,13 @@ class _Model:
 
     def class_change(self, event) -> None:
         self.messages += 1
-        self.receive(SITE, "class_change", event.value, self.messages, "accident", "accident")
+        self.receive(SITE, "class_change", event.value, self.messages, "accident", "", 0)
         self.pending -= 1
         self.check_end()
 
-    def receive(self, org: str, kind: str, cls: int, ref: int, sender: str, info: str) -> None:
-        self.records.append((self.env.now, "received", org, kind, CLASSES[cls], ref, info))
+    def receive(self, org: str, kind: str, cls: int, ref: int, sender: str, channel: str, task: int) -> None:
+        self.records.append((self.env.now, "received", org, kind, CLASSES[cls], ref, task, -1, sender, org,
+                             channel, "", "", 0, ""))
         if org == "commission" and kind == "assessment" and sender == "national_office":
             self.assessed = True
             for held_cls, held_ref in self.held:
@@ -300,21 +303,22 @@ class _Model:
         index, _, time, sends = handler
         self.inflight += 1
         self.tasks += 1
-        self.queue_task(org, 0, (org, kind, CLASSES[cls], self.tasks, f"m{ref} h{index}",
+        self.queue_task(org, 0, (org, kind, CLASSES[cls], self.tasks, ref, index,
                                  draw(self.rnd, time), sends, cls))
 
     def background_task(self, org: str, duration) -> tuple:
         self.tasks += 1
-        return (org, "background", "", self.tasks, "", draw(self.rnd, duration), None, 0)
+        return (org, "background", "", self.tasks, 0, -1, draw(self.rnd, duration), None, 0)
 
-    def task_done(self, org: str, kind: str, sends, cls: int) -> None:
+    def task_done(self, org: str, kind: str, sends, cls: int, task: int) -> None:
         """An accident task is finished: send what the handler says, act on team orders."""
         for to, send_kind in sends:
-            self.send(org, to, send_kind, cls)
+            self.send(org, to, send_kind, cls, task)
         if org == TEAM_ORG:
             if kind == "mobilise":
-                self.call_out(cls)
+                self.call_out(cls, task)
             elif kind == "deploy":
+                self.deploy_task = task
                 self.deploy_ordered = True
                 self.maybe_depart()
         self.inflight -= 1
@@ -322,16 +326,18 @@ class _Model:
 
     # messages
 
-    def send(self, sender: str, to: str, kind: str, cls: int) -> None:
+    def send(self, sender: str, to: str, kind: str, cls: int, task: int) -> None:
         self.messages += 1
-        self.records.append((self.env.now, "sent", sender, kind, CLASSES[cls], self.messages, to))
+        self.records.append((self.env.now, "sent", sender, kind, CLASSES[cls], self.messages, task, -1,
+                             sender, to,
+                             "", "", "", 0, ""))
         self.inflight += 1
-        self.start_transmission(sender, to, kind, cls, self.messages)
+        self.start_transmission(sender, to, kind, cls, self.messages, task)
 
-    def start_transmission(self, sender: str, to: str, kind: str, cls: int, ref: int) -> None:
-        self.env.process(self.transmit(sender, to, kind, cls, ref))
+    def start_transmission(self, sender: str, to: str, kind: str, cls: int, ref: int, task: int) -> None:
+        self.env.process(self.transmit(sender, to, kind, cls, ref, task))
 
-    def transmit(self, sender: str, to: str, kind: str, cls: int, ref: int):
+    def transmit(self, sender: str, to: str, kind: str, cls: int, ref: int, task: int):
         env, rec, rnd = self.env, self.records.append, self.rnd
         cls_name = CLASSES[cls]
         channels = LINKS[(sender, to)]
@@ -340,57 +346,64 @@ class _Model:
             for attempt in range(attempts):
                 if rnd.random() < fails:
                     yield env.timeout(detect)
-                    rec((env.now, "failed", sender, kind, cls_name, ref, name))
+                    rec((env.now, "failed", sender, kind, cls_name, ref, task, -1, sender, to, name, "", "",
+                         0, ""))
                     if attempt + 1 < attempts:
-                        rec((env.now, "retried", sender, kind, cls_name, ref, name))
+                        rec((env.now, "retried", sender, kind, cls_name, ref, task, -1, sender, to, name,
+                             "", "", 0,
+                             ""))
                     elif c + 1 < len(channels):
-                        rec((env.now, "rerouted", sender, kind, cls_name, ref, channels[c + 1]))
+                        rec((env.now, "rerouted", sender, kind, cls_name, ref, task, -1, sender, to,
+                             channels[c + 1],
+                             "", "", 0, ""))
                     continue
                 yield env.timeout(draw(rnd, delay))
-                self.receive(to, kind, cls, ref, sender, f"{sender} via {name}")
+                self.receive(to, kind, cls, ref, sender, name, task)
                 self.inflight -= 1
                 self.check_end()
                 return
-        rec((env.now, "lost", sender, kind, cls_name, ref, to))
+        rec((env.now, "lost", sender, kind, cls_name, ref, task, -1, sender, to, channels[-1], "", "", 0, ""))
         self.inflight -= 1
         self.check_end()
 
     # the team
 
-    def call_out(self, cls: int) -> None:
+    def call_out(self, cls: int, task: int) -> None:
         if self.called_out:
             return
         self.called_out = True
         env, rnd, kept = self.env, self.rnd, self.kept
         now = env.now
         self.cls = cls_name = CLASSES[cls]
-        self.records.append((now, "callout", TEAM_ORG, "", cls_name, len(MEMBERS), "page"))
+        self.records.append((now, "callout", TEAM_ORG, "", cls_name, 0, task, -1, "", "", "", "", "",
+                             len(MEMBERS), "page"))
         t = now + CALLOUT_DELAY
         period = period_at(t)
         slow = SLOWDOWN[period]
         assembled: dict[str, list[float]] = {unit: [] for unit, _ in UNITS}
         for member, g, number, unit in MEMBERS:
             name, _, reachable, acknowledge, travel = GROUPS[g]
-            kept.append((t, "paged", member, name, cls_name, number, unit))
+            head = (member, name, cls_name, 0, 0, -1, "", "", "", member, unit, number, "")
+            kept.append((t, "paged") + head)
             if rnd.random() < reachable[period]:
                 t_ack = t + draw(rnd, acknowledge) * slow
                 t_asm = t_ack + draw(rnd, travel) * slow
-                kept.append((t_ack, "acknowledged", member, name, cls_name, number, unit))
-                kept.append((t_asm, "assembled", member, name, cls_name, number, unit))
-                assembled[unit].append(t_asm)
+                kept.append((t_ack, "acknowledged") + head)
+                kept.append((t_asm, "assembled") + head)
+                assembled[unit].append((t_asm, member))
             else:
-                kept.append((t, "unreachable", member, name, cls_name, number, unit))
+                kept.append((t, "unreachable") + head)
         ready = []
         for x, (unit, size) in enumerate(UNITS):
             need = max(1, math.ceil(READY_AT * size - 1e-9))
             times = assembled[unit]
             if len(times) >= need:
                 times.sort()
-                ready.append((times[need - 1], x, need))
+                ready.append((times[need - 1][0], x, need, times[need - 1][1]))
         ready.sort()
-        for at, x, need in ready:
+        for at, x, need, member in ready:
             self.pending += 1
-            env.timeout(at - now, (x, need)).callbacks.append(self.unit_ready)
+            env.timeout(at - now, (x, need, member)).callbacks.append(self.unit_ready)
         if not ready:
             return
         free = [ready[0][0]] * LOADERS
@@ -399,31 +412,38 @@ class _Model:
             done = heapq.heappop(free) + draw(rnd, LOAD)
             heapq.heappush(free, done)
             loaded.append(done)
-            kept.append((done, "vehicle_loaded", TEAM_ORG, "", cls_name, i, f"{i} of {VEHICLES}"))
+            kept.append((done, "vehicle_loaded", TEAM_ORG, "", cls_name, 0, 0, -1, "", "", "", "", "", i, ""))
         if len(ready) == len(UNITS):
+            self.last_ready = UNITS[ready[-1][1]][0] if ready[-1][0] >= max(loaded) else ""
             env.timeout(max(ready[-1][0], *loaded) - now).callbacks.append(self.leave_ready)
 
     def unit_ready(self, event) -> None:
-        x, need = event.value
-        unit, size = UNITS[x]
-        self.records.append((self.env.now, "unit_ready", unit, "", self.cls, need,
-                             f"{need} of {size} assembled"))
+        x, need, member = event.value
+        unit = UNITS[x][0]
+        self.records.append((self.env.now, "unit_ready", unit, "", self.cls, 0, 0, -1, "", "", "", member,
+                             unit,
+                             need, ""))
         self.pending -= 1
         self.check_end()
 
     def leave_ready(self, _event) -> None:
         self.ready_to_leave = True
+        self.records.append((self.env.now, "team_ready", TEAM_ORG, "", self.cls, 0, 0, -1, "", "", "", "",
+                             self.last_ready, VEHICLES, ""))
         self.maybe_depart()
 
     def maybe_depart(self) -> None:
         if self.departed or not self.ready_to_leave or not self.deploy_ordered:
             return
         self.departed = True
-        self.records.append((self.env.now, "departed", TEAM_ORG, "", self.cls, 0, ""))
+        self.records.append((self.env.now, "departed", TEAM_ORG, "", self.cls, 0, self.deploy_task, -1, "",
+                             "", "",
+                             "", "", 0, ""))
         self.env.timeout(draw(self.rnd, TRANSIT)).callbacks.append(self.arrive)
 
     def arrive(self, _event) -> None:
-        self.records.append((self.env.now, "on_site", TEAM_ORG, "", self.cls, 0, ""))
+        self.records.append((self.env.now, "on_site", TEAM_ORG, "", self.cls, 0, 0, -1, "", "", "", "", "",
+                             0, ""))
         self.on_site = True
         self.check_end()
 
@@ -479,10 +499,11 @@ class Replication(_Model):
         level = st[6] - st[1]
         if level != st[5]:
             st[5] = level
-            self.records.append((self.env.now, "staff", name, "", "", level, ""))
+            self.records.append((self.env.now, "staff", name, "", "", 0, 0, -1, "", "", "", "", "", level,
+                                 ""))
 
-    def start_transmission(self, sender: str, to: str, kind: str, cls: int, ref: int) -> None:
-        self.attempt((sender, to, kind, cls, ref, LINKS[(sender, to)]), 0, 0)
+    def start_transmission(self, sender: str, to: str, kind: str, cls: int, ref: int, task: int) -> None:
+        self.attempt((sender, to, kind, cls, ref, LINKS[(sender, to)], task), 0, 0)
 
     def attempt(self, message: tuple, c: int, attempt: int) -> None:
         delay, fails, detect, _ = CHANNELS[message[5][c]]
@@ -493,24 +514,25 @@ class Replication(_Model):
 
     def attempt_failed(self, event) -> None:
         message, c, attempt = event.value
-        sender, to, kind, cls, ref, channels = message
+        sender, to, kind, cls, ref, channels, task = message
         name = channels[c]
         now, rec, cls_name = self.env.now, self.records.append, CLASSES[cls]
-        rec((now, "failed", sender, kind, cls_name, ref, name))
+        rec((now, "failed", sender, kind, cls_name, ref, task, -1, sender, to, name, "", "", 0, ""))
         if attempt + 1 < CHANNELS[name][3]:
-            rec((now, "retried", sender, kind, cls_name, ref, name))
+            rec((now, "retried", sender, kind, cls_name, ref, task, -1, sender, to, name, "", "", 0, ""))
             self.attempt(message, c, attempt + 1)
         elif c + 1 < len(channels):
-            rec((now, "rerouted", sender, kind, cls_name, ref, channels[c + 1]))
+            rec((now, "rerouted", sender, kind, cls_name, ref, task, -1, sender, to, channels[c + 1], "",
+                 "", 0, ""))
             self.attempt(message, c + 1, 0)
         else:
-            rec((now, "lost", sender, kind, cls_name, ref, to))
+            rec((now, "lost", sender, kind, cls_name, ref, task, -1, sender, to, name, "", "", 0, ""))
             self.inflight -= 1
             self.check_end()
 
     def delivered(self, event) -> None:
-        (sender, to, kind, cls, ref, channels), c = event.value
-        self.receive(to, kind, cls, ref, sender, f"{sender} via {channels[c]}")
+        (sender, to, kind, cls, ref, channels, task), c = event.value
+        self.receive(to, kind, cls, ref, sender, channels[c], task)
         self.inflight -= 1
         self.check_end()
 
@@ -520,7 +542,9 @@ class Replication(_Model):
         self.env.timeout(draw(self.rnd, interarrival), event.value).callbacks.append(self.background)
 
     def queue_task(self, org: str, priority: int, task: tuple) -> None:
-        self.records.append((self.env.now, "queued", org, task[1], task[2], task[3], task[4]))
+        self.records.append((self.env.now, "queued", org, task[1], task[2], task[4], task[3], task[5], "",
+                             "", "",
+                             "", "", 0, ""))
         st = self.staff[org]
         if st[0]:
             st[0] -= 1
@@ -531,12 +555,16 @@ class Replication(_Model):
 
     def start(self, task: tuple) -> None:
         env = self.env
-        self.records.append((env.now, "started", task[0], task[1], task[2], task[3], task[4]))
-        env.timeout(task[5], task).callbacks.append(self.finish_task)
+        self.records.append((env.now, "started", task[0], task[1], task[2], task[4], task[3], task[5], "",
+                             "", "",
+                             "", "", 0, ""))
+        env.timeout(task[6], task).callbacks.append(self.finish_task)
 
     def finish_task(self, event) -> None:
-        org, kind, cls_name, ref, info, _, sends, cls = event.value
-        self.records.append((self.env.now, "finished", org, kind, cls_name, ref, info))
+        org, kind, cls_name, ref, message, handler, _, sends, cls = event.value
+        self.records.append((self.env.now, "finished", org, kind, cls_name, message, ref, handler, "", "",
+                             "", "",
+                             "", 0, ""))
         st = self.staff[org]
         if st[2] > st[1]:  # a blocker waits for this slot
             st[1] += 1
@@ -546,7 +574,7 @@ class Replication(_Model):
         else:
             st[0] += 1
         if sends is not None:
-            self.task_done(org, kind, sends, cls)
+            self.task_done(org, kind, sends, cls, ref)
 
 
 class IdiomaticReplication(_Model):
@@ -576,7 +604,7 @@ class IdiomaticReplication(_Model):
             level = capacity - sum(1 for b in blockers if b.triggered)
             if level != shown[0]:
                 shown[0] = level
-                rec((env.now, "staff", name, "", "", level, ""))
+                rec((env.now, "staff", name, "", "", 0, 0, -1, "", "", "", "", "", level, ""))
 
         staff = SCHEDULES[name][0][1]
         for change in [None, *changes]:
@@ -605,18 +633,18 @@ class IdiomaticReplication(_Model):
     def queue_task(self, org: str, priority: int, task: tuple) -> None:
         self.env.process(self.task(priority, *task))
 
-    def task(self, priority: int, org: str, kind: str, cls_name: str, ref: int, info: str,
+    def task(self, priority: int, org: str, kind: str, cls_name: str, ref: int, message: int, handler: int,
              duration: float, sends, cls: int):
         env, rec = self.env, self.records.append
-        rec((env.now, "queued", org, kind, cls_name, ref, info))
+        rec((env.now, "queued", org, kind, cls_name, message, ref, handler, "", "", "", "", "", 0, ""))
         slots = self.slots[org]
         with slots.request(priority=priority) as req:
             yield req
-            rec((env.now, "started", org, kind, cls_name, ref, info))
+            rec((env.now, "started", org, kind, cls_name, message, ref, handler, "", "", "", "", "", 0, ""))
             yield env.timeout(duration)
-        rec((env.now, "finished", org, kind, cls_name, ref, info))
+        rec((env.now, "finished", org, kind, cls_name, message, ref, handler, "", "", "", "", "", 0, ""))
         if sends is not None:
-            self.task_done(org, kind, sends, cls)
+            self.task_done(org, kind, sends, cls, ref)
 
 
 def simulate(seed: int, replication: int = 0, model: type[_Model] = Replication) -> list[tuple]:

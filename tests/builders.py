@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from nukesim.events import Event
 from nukesim.scenario import Scenario, check_references, validate
 
 BASE = {
@@ -47,5 +48,6 @@ def mobilising(team: dict, *, plant_time=0, deploy_order: bool = False, **parts)
                  team=team, **parts)
 
 
-def records(log, typ: str, org: str | None = None) -> list[tuple]:
-    return [r for r in log.records if r[1] == typ and (org is None or r[2] == org)]
+def records(log, typ: str, org: str | None = None) -> list[Event]:
+    """The records of one type (at one organisation), read by field name."""
+    return [e for e in log if e.type == typ and (org is None or e.org == org)]

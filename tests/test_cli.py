@@ -52,7 +52,8 @@ def test_out_writes_summary_replications_and_events(tmp_path):
     rows = (out / "replications.csv").read_text().splitlines()
     assert len(rows) == 13 and rows[0].startswith("replication,")
     events = (out / "events.csv").read_text().splitlines()
-    assert events[0] == "replication,t,type,org,kind,cls,ref,info"
+    assert events[0] == ("replication,t,type,org,kind,cls,message,task,handler,sender,receiver,channel,actor,"
+                         "unit,n,detail")
     assert {line.split(",")[0] for line in events[1:]} == {"0", "5"}
     assert not [p for p in out.iterdir() if p.name.startswith(".partial")]
 

@@ -58,7 +58,7 @@ def test_staff_levels_follow_the_calendar_and_are_logged():
     s = build(start="2026-03-16T17:00:00+08:00", horizon="16h",
               organisations={"plant": {"staff": {"day": 3, "night": 1}}})
     log = simulate(s, seed=1)
-    assert [(r[0], r[5]) for r in records(log, "staff")] == [(0.0, 3), (60.0, 1), (900.0, 3)]
+    assert [(r.t, r.n) for r in records(log, "staff")] == [(0.0, 3), (60.0, 1), (900.0, 3)]
     # nobody works: utilization 0 over 16 h of 3·(60 + 60) + 1·840 staff-minutes
     assert compute_metrics(log, s)["utilization:plant"] == 0.0
 
@@ -70,7 +70,7 @@ def test_a_shrinking_shift_waits_for_work_in_progress():
                                        "handlers": [{"on": "class_change", "time": 30}] * 3}})
     log = simulate(s, seed=1)
     assert [r[0] for r in records(log, "started")] == [0.0, 0.0, 0.0]
-    assert [(r[0], r[5]) for r in records(log, "staff")] == [(0.0, 3), (30.0, 1)]
+    assert [(r.t, r.n) for r in records(log, "staff")] == [(0.0, 3), (30.0, 1)]
     assert compute_metrics(log, s)["utilization:plant"] == 90.0 / (3 * 30 + 1 * 90)
 
 
@@ -85,7 +85,7 @@ def test_handover_keeps_staff_from_new_work():
     starts = [r[0] for r in records(log, "started")]
     assert starts == [0.0, 25.0]
     # the handover blocks both slots; the slot busy until 10 joins it when its task ends
-    assert [(r[0], r[5]) for r in records(log, "staff")] == [(0.0, 2), (5.0, 1), (10.0, 0), (25.0, 2)]
+    assert [(r.t, r.n) for r in records(log, "staff")] == [(0.0, 2), (5.0, 1), (10.0, 0), (25.0, 2)]
 
 
 def test_member_turnout_matches_night_slowdown_in_distribution():
@@ -162,7 +162,7 @@ def test_work_arriving_at_a_handover_instant_waits_for_the_handover():
                                                       {"at": 130, "class": "alert"}]})
     log = simulate(s, seed=1)
     assert [r[0] for r in records(log, "started")] == [0.0, 150.0]
-    assert [(r[0], r[5]) for r in records(log, "staff")] == [(0.0, 2), (10.0, 1), (130.0, 0), (150.0, 1)]
+    assert [(r.t, r.n) for r in records(log, "staff")] == [(0.0, 2), (10.0, 1), (130.0, 0), (150.0, 1)]
 
 
 def test_a_task_ending_at_a_handover_instant_gives_its_slot_to_the_handover():
@@ -176,6 +176,6 @@ def test_a_task_ending_at_a_handover_instant_gives_its_slot_to_the_handover():
               accident={"site": "plant", "timeline": [{"at": 0, "class": "alert"},
                                                       {"at": 15, "class": "emergency"}]})
     log = simulate(s, seed=1)
-    assert [(r[0], r[6]) for r in records(log, "started")] == [(0.0, "m1 h1"), (150.0, "m2 h0"),
-                                                                (155.0, "m2 h1")]
+    assert [(r.t, r.message, r.handler) for r in records(log, "started")] == [(0.0, 1, 1), (150.0, 2, 0),
+                                                                               (155.0, 2, 1)]
     assert records(log, "finished")[0][0] == 130.0

@@ -44,11 +44,11 @@ def test_retries_then_reroute_then_loss():
     s = link({"line": {"delay": 1, "fails": 1.0, "detect": 5, "retries": 2},
               "backup": {"delay": 10, "fails": 1.0, "detect": 3}}, fallbacks=["backup"])
     log = simulate(s, seed=1)
-    trail = [(r[0], r[1], r[6]) for r in log.records if r[1] in ("failed", "retried", "rerouted", "lost")]
+    trail = [(r.t, r.type, r.channel) for r in log if r.type in ("failed", "retried", "rerouted", "lost")]
     assert trail == [(5.0, "failed", "line"), (5.0, "retried", "line"),
                      (10.0, "failed", "line"), (10.0, "retried", "line"),
                      (15.0, "failed", "line"), (15.0, "rerouted", "backup"),
-                     (18.0, "failed", "backup"), (18.0, "lost", "authority")]
+                     (18.0, "failed", "backup"), (18.0, "lost", "backup")]
     assert math.isnan(compute_metrics(log, s)["notified:authority"])
 
 
@@ -57,7 +57,8 @@ def test_fallback_delivers_after_the_primary_is_exhausted():
               "backup": {"delay": 10}}, fallbacks=["backup"])
     log = simulate(s, seed=1)
     assert compute_metrics(log, s)["notified:authority"] == 5 + 5 + 10
-    assert records(log, "received", "authority")[0][6] == "plant via backup"
+    received = records(log, "received", "authority")[0]
+    assert (received.sender, received.channel) == ("plant", "backup")
 
 
 def test_channel_outage_reroutes_traffic():
@@ -70,7 +71,7 @@ def test_channel_outage_reroutes_traffic():
     world = World(link(channels, fallbacks=["backup"]), seed=1)
     world.make_unavailable("line", 0, 60)
     log = world.run()
-    assert records(log, "rerouted")[0][6] == "backup"
+    assert records(log, "rerouted")[0].channel == "backup"
     assert records(log, "received", "authority")[0][0] == 12.0
 
 
@@ -95,7 +96,7 @@ def test_organisation_outage_holds_its_work_but_not_its_messages():
     log = world.run()
     assert records(log, "received", "authority")[0][0] == 5.0  # the message arrives…
     assert records(log, "started", "authority")[0][0] == 30.0  # …and waits for the outage to end
-    levels = [(r[0], r[5]) for r in records(log, "staff", "authority")]
+    levels = [(r.t, r.n) for r in records(log, "staff", "authority")]
     assert levels == [(0.0, 2), (2.0, 0), (30.0, 2)]
     m = compute_metrics(log, s)
     assert m["wait:authority"] == 25.0
@@ -107,4 +108,4 @@ def test_organisation_outage_lets_running_work_finish():
               outages=[{"target": "plant", "start": 5, "end": 20}])
     log = simulate(s, seed=1)
     assert [r[0] for r in records(log, "finished")] == [10.0]
-    assert [(r[0], r[5]) for r in records(log, "staff")] == [(0.0, 1), (10.0, 0), (20.0, 1)]
+    assert [(r.t, r.n) for r in records(log, "staff")] == [(0.0, 1), (10.0, 0), (20.0, 1)]

@@ -40,7 +40,8 @@ def test_same_seed_same_csv_byte_for_byte(minimal, tmp_path):
     assert csv_text(simulate(again, seed=42, replication=3)) == first
     simulate(minimal, seed=42, replication=3).to_csv(tmp_path / "events.csv")
     assert (tmp_path / "events.csv").read_bytes() == first.encode()
-    assert first.splitlines()[0] == "replication,t,type,org,kind,cls,ref,info"
+    assert first.splitlines()[0] == ("replication,t,type,org,kind,cls,message,task,handler,sender,receiver,"
+                                     "channel,actor,unit,n,detail")
 
 
 def test_other_replication_or_seed_gives_another_log(minimal):
@@ -112,9 +113,9 @@ def test_a_fallback_channel_change_does_not_move_the_primary_channels_draws():
 
     def deliveries(scenario):
         log = simulate(scenario, seed=4)
-        sent = {r[5]: r[0] for r in log.records if r[1] == "sent"}
-        return {r[5]: (r[6].split(" via ")[1], r[0] - sent[r[5]])
-                for r in log.records if r[1] == "received" and r[2] == "hq"}
+        sent = {r.message: r.t for r in log if r.type == "sent"}
+        return {r.message: (r.channel, r.t - sent[r.message])
+                for r in log if r.type == "received" and r.org == "hq"}
 
     a, b = deliveries(variant({"dist": "exponential", "mean": 3})), deliveries(variant("3m"))
     assert a.keys() == b.keys() and len(a) == 40

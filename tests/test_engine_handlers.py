@@ -111,8 +111,8 @@ def test_a_once_handler_with_class_at_least_waits_for_that_class_then_fires_once
 def test_once_is_per_handler_other_handlers_of_the_kind_keep_firing():
     s = star([{"on": "report", "once": True, "time": 1}, {"on": "report", "time": 1}], {"a": 5},
              timeline=at((0, "alert"), (100, "site")))
-    started = [(r[0], r[6]) for r in records(simulate(s, seed=1), "started", "hq")]
-    assert started == [(5.0, "m3 h0"), (5.0, "m3 h1"), (105.0, "m6 h1")]
+    started = [(r.t, r.message, r.handler) for r in records(simulate(s, seed=1), "started", "hq")]
+    assert started == [(5.0, 3, 0), (5.0, 3, 1), (105.0, 6, 1)]
 
 
 def test_a_once_handler_held_for_approval_is_released_once():
@@ -126,7 +126,8 @@ def test_a_once_handler_held_for_approval_is_released_once():
     # requests at 0 and 5 are held; the approval at 20 releases one task, the request at 50 none
     s = build(organisations=orgs, links=links,
               accident={"site": "plant", "timeline": at((0, "alert"), (5, "alert"), (50, "alert"))})
-    assert [(r[0], r[6]) for r in records(simulate(s, seed=1), "queued", "hq")] == [(20.0, "m2 h0")]
+    queued = records(simulate(s, seed=1), "queued", "hq")
+    assert [(r.t, r.message, r.handler) for r in queued] == [(20.0, 2, 0)]
 
 
 def test_mobilise_once_spares_the_commission_a_second_convening():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from builders import build, mobilising
 
-from nukesim.events import Event, EventLog
+from nukesim.events import EMPTY, Event, EventLog
 from nukesim.metrics import compute_metrics
 from nukesim.scenario import apply_overrides, load_scenario, metric_names
 from nukesim.sim import simulate
@@ -32,7 +32,7 @@ def test_metrics_are_missing_when_the_horizon_is_too_short(minimal):
     short = apply_overrides(minimal, ["horizon=20m"])
     log = simulate(short, seed=1)
     m = compute_metrics(log, short)
-    assert log.end == 20.0 and log.records[-1][6] == "horizon"
+    assert log.end == 20.0 and log.records[-1][-1] == "horizon"
     assert m["notified:plant"] == 0.0
     for name in ("callout_started", "unit_ready:responders", "team_mobilized", "team_departed",
                  "team_on_site", "notified:team_office", "wait:team_office"):
@@ -45,7 +45,7 @@ def test_run_ends_once_the_team_is_on_site_and_nothing_is_under_way(minimal):
         log = simulate(minimal, seed=2, replication=r)
         m = compute_metrics(log, minimal)
         if not math.isnan(m["team_on_site"]):
-            assert log.end == m["team_on_site"] and log.records[-1][6] == "done"
+            assert log.end == m["team_on_site"] and log.records[-1][-1] == "done"
         else:
             assert log.end == minimal.horizon
 
@@ -81,13 +81,15 @@ def test_tasks_still_waiting_at_the_end_count_with_their_wait_so_far():
 
 def test_metrics_read_only_the_log():
     s = build(organisations={"plant": {"staff": 1, "handlers": [{"on": "class_change", "time": 5}]}})
+    task = dict(org="plant", kind="class_change", cls="alert", message=1, task=1, handler=0)
     records = [
-        (0.0, "staff", "plant", "", "", 1, ""),
-        (0.0, "received", "plant", "class_change", "alert", 1, "accident"),
-        (0.0, "queued", "plant", "class_change", "alert", 1, ""),
-        (2.0, "started", "plant", "class_change", "alert", 1, ""),
-        (7.0, "finished", "plant", "class_change", "alert", 1, ""),
-        (10.0, "ended", "", "", "", 0, "horizon"),
+        EMPTY._replace(t=0.0, type="staff", org="plant", n=1),
+        EMPTY._replace(t=0.0, type="received", org="plant", kind="class_change", cls="alert", message=1,
+                       sender="accident", receiver="plant"),
+        EMPTY._replace(t=0.0, type="queued", **task),
+        EMPTY._replace(t=2.0, type="started", **task),
+        EMPTY._replace(t=7.0, type="finished", **task),
+        EMPTY._replace(t=10.0, type="ended", detail="horizon"),
     ]
     m = compute_metrics(EventLog(records, "hand-made", 0, 0), s)
     assert m["notified:plant"] == 0.0 and m["wait:plant"] == 2.0 and m["utilization:plant"] == 0.5

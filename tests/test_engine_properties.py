@@ -55,8 +55,9 @@ def test_event_log_invariants(overrides, seed, replication, outage):
     # tasks: queued, then started, then finished; busy people never exceed those on duty
     state: dict[int, str] = {}
     busy, level = Counter(), {}
-    for i, (t, typ, org, *_rest) in enumerate(recs):
-        ref = recs[i][5]
+    for i, e in enumerate(log):
+        t, typ, org = e.t, e.type, e.org
+        ref = e.n if typ == "staff" else e.task
         if typ == "queued":
             assert ref not in state
             state[ref] = typ
@@ -73,10 +74,10 @@ def test_event_log_invariants(overrides, seed, replication, outage):
             assert all(busy[o] <= level[o] for o in busy), (t, busy, level)
 
     # messages: each sent once, then received or lost at most once, never before it was sent
-    sent = {r[5]: r[0] for r in recs if r[1] == "sent"}
-    outcomes = Counter(r[5] for r in recs if r[1] in ("received", "lost") and r[6] != "accident")
+    sent = {r.message: r.t for r in log if r.type == "sent"}
+    outcomes = Counter(r.message for r in log if r.type in ("received", "lost") and r.sender != "accident")
     assert all(n == 1 for n in outcomes.values()) and set(outcomes) <= set(sent)
-    assert all(r[0] >= sent[r[5]] for r in recs if r[1] == "received" and r[6] != "accident")
+    assert all(r.t >= sent[r.message] for r in log if r.type == "received" and r.sender != "accident")
 
     # members: paged (perhaps again while unreached), then acknowledged and assembled at most once
     stories: dict[str, list[str]] = {}

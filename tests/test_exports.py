@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 import nukesim
 from nukesim import exports
 from nukesim.cli import app, write_outputs
-from nukesim.events import CSV_COLUMNS, EventLog
+from nukesim.events import CSV_COLUMNS, EMPTY, EventLog
 from nukesim.sim import World
 
 MINIMAL = SCENARIOS / "minimal.yaml"
@@ -64,11 +64,15 @@ def quietly(read, *args, **kwargs):
         return read(*args, **kwargs)
 
 
+def typed(values) -> tuple:
+    """A record from its fields' text or loosely typed values: each field as its type in ``Event``."""
+    return tuple(type(empty)(v) for v, empty in zip(values, EMPTY, strict=True))
+
+
 def records_from(frame: pd.DataFrame) -> list[tuple]:
     """Records rebuilt from the ``nukesim:*`` columns of a pm4py table."""
     columns = [frame[name] for name in exports.FIELDS]
-    return [(float(t), ty, org, kind, cls, int(ref), info) for t, ty, org, kind, cls, ref, info
-            in zip(*(c.fillna("").tolist() for c in columns), strict=True)]
+    return [typed(values) for values in zip(*(c.fillna("").tolist() for c in columns), strict=True)]
 
 
 def test_the_logs_cover_every_kind_of_record(logs):
@@ -131,22 +135,21 @@ def expected_objects(log: EventLog) -> Counter:
     """The objects a log names, counted by type straight from the records."""
     by_type: dict[str, set] = {name: set() for name in exports.OBJECT_TYPES}
     by_type["replication"].add(log.replication)
-    for _, type_, org, kind, _, ref, info in log.records:
+    for e in log:
+        type_, org = e.type, e.org
         if type_ in ("sent", "received", "failed", "retried", "rerouted", "lost"):
-            by_type["message"].add(ref)
-            if type_ in ("failed", "retried", "rerouted"):
-                by_type["channel"].add(info)
-            elif type_ == "received" and " via " in info:
-                by_type["channel"].add(info.split(" via ")[1])
+            by_type["message"].add(e.message)
+            if e.channel:
+                by_type["channel"].add(e.channel)
         elif type_ in ("queued", "started", "finished"):
-            by_type["task"].add(ref)
+            by_type["task"].add(e.task)
         elif type_ == "staff":
             by_type["organisation"].add(org)
-        elif type_ == "outage" and kind == "channel":
+        elif type_ == "outage" and e.kind == "channel":
             by_type["channel"].add(org)
         elif type_ == "paged":
-            by_type["member"].add(org)
-            by_type["unit"].add(info)
+            by_type["member"].add(e.actor)
+            by_type["unit"].add(e.unit)
         elif type_ == "callout":
             by_type["team"].add(org)
     return Counter({name: len(ids) for name, ids in by_type.items() if ids})
@@ -201,8 +204,7 @@ def read_events_csv(path) -> list[tuple]:
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert tuple(rows[0]) == CSV_COLUMNS
-    return [(int(rep), float(t), ty, org, kind, cls, int(ref), info)
-            for rep, t, ty, org, kind, cls, ref, info in rows[1:]]
+    return [(int(row[0]), *typed(row[1:])) for row in rows[1:]]
 
 
 def test_every_output_file_loads_back_with_the_same_numbers(tmp_path, result):
@@ -232,7 +234,7 @@ def test_parquet_keeps_types_and_writes_missing_metrics_as_nulls(tmp_path, resul
     for i, name in enumerate(result.names):
         assert table.column(name).null_count == int(np.isnan(result.values[:, i]).sum())
     events = pq.read_table(tmp_path / "events.parquet").schema
-    assert [str(events.field(c).type) for c in ("replication", "t", "ref")] == ["int64", "double", "int64"]
+    assert [str(events.field(c).type) for c in ("replication", "t", "task")] == ["int64", "double", "int64"]
     assert str(events.field("type").type) in ("string", "large_string")
 
 
@@ -256,7 +258,8 @@ def test_run_export_writes_the_chosen_formats_for_the_chosen_replications(tmp_pa
                                  "--out", str(out), "--events", "1,4", "--export", "xes,ocel"])
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == {"summary.json", "replications.csv", "events.csv",
-                                                "events.xes", "events.ocel.json", "provenance.json"}
+                                                "attribution.csv", "events.xes", "events.ocel.json",
+                                                "provenance.json"}
     traces = ET.parse(out / "events.xes").getroot().findall("{http://www.xes-standard.org/}trace")
     assert [t.find("*[@key='concept:name']").get("value") for t in traces] == ["replication 1",
                                                                                  "replication 4"]

@@ -78,7 +78,7 @@ def test_report_has_every_section_and_plot_and_no_external_reference(run_dir):
         assert "<svg" in block.group(0) and "<title" in block.group(0) and "<desc" in block.group(0)
         assert 'role="img"' in block.group(0)
     assert len(parser.ids) == len(set(parser.ids)), "an id is used twice (two figures would clash)"
-    assert "attribution" not in parser.ids  # no attribution.csv, no section: never faked
+    assert (run_dir / "attribution.csv").exists() and "attribution" in parser.ids  # run --out writes it
     assert "@media print" in html
 
 
@@ -114,6 +114,10 @@ def test_share_by_time_counts_missing_runs_and_uses_wilson():
 def test_attribution_section_appears_only_with_attribution_csv(run_dir, tmp_path):
     out = tmp_path / "with"
     shutil.copytree(run_dir, out)
+    (out / "attribution.csv").unlink()
+    parser = Ids()
+    parser.feed(render_report(out))
+    assert "attribution" not in parser.ids  # no attribution.csv, no section: never faked
     happened = [r for r, v in _column(out, "team_mobilized") if not math.isnan(v)]
     assert len(happened) >= 2
     first, second = happened[:2]

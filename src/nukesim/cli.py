@@ -19,12 +19,14 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .scenario import ScenarioError, format_duration
+from .scenario.metricdefs import is_share
 
 app = typer.Typer(
     add_completion=False,
@@ -64,12 +66,22 @@ def user_errors() -> Iterator[None]:
     except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
         raise  # Typer reports a bad option or argument itself, with exit code 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
+        if _is_zero_time_loop(exc):  # a fault of the scenario, found while it ran
+            err.print(f"error: the run stopped: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
         if os.environ.get("NUKESIM_DEBUG"):
             raise
         err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
         err.print("This is a bug in nukesim, not in your file; set NUKESIM_DEBUG=1 for details "
                   "and please report it.", markup=False)
         raise typer.Exit(1) from None
+
+
+def _is_zero_time_loop(exc: Exception) -> bool:
+    """The engine's guard against messages looping without simulated time (nukesim.sim.ZeroTimeLoop);
+    looked up only if the engine was loaded, so that commands that do not run it do not import it."""
+    loop = getattr(sys.modules.get("nukesim.sim.world"), "ZeroTimeLoop", None)
+    return loop is not None and isinstance(exc, loop)
 
 
 @app.callback()
@@ -189,7 +201,7 @@ def _summary_table(summary) -> Table:
     for name in ("n", "missing", "mean", "95% CI", "p50", "p90", "max"):
         table.add_column(name, justify="right")
     for name, m in summary.metrics.items():
-        share = name.startswith("utilization:")
+        share = is_share(name)
         fmt = (lambda v: "—" if v is None else f"{v:.3f}") if share else _fmt
         ci = "—" if m.ci95 is None else f"{fmt(m.ci95[0])} – {fmt(m.ci95[1])}"
         table.add_row(name, str(m.n), str(m.missing), fmt(m.mean), ci, fmt(m.p50), fmt(m.p90), fmt(m.max))
@@ -231,7 +243,8 @@ def run(
     set_: SetOption = None,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
     out_dir: Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help="Write summary.json, "  # noqa: UP045
-                                                    "replications.csv and events.csv here.")] = None,
+                                                    "replications.csv, events.csv and attribution.csv "
+                                                    "here.")] = None,
     events: Annotated[str, typer.Option(help="Replications whose event log --out writes (events.csv "
                                         "and the event-log exports): '0,3', 'all' or 'none'.")] = "0",
     export: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
@@ -263,12 +276,12 @@ def run(
         with _progress(n, as_json) as advance:
             if target is None:
                 result = replicate(scenario, n, seed, workers=workers, keep_events=keep,
-                                   progress=advance)
+                                   progress=advance, attribution=out_dir is not None)
                 reached = None
             else:
                 result, reached = replicate_to_precision(
                     scenario, target, seed, workers=workers, max_replications=n,
-                    keep_events=keep, progress=advance)
+                    keep_events=keep, progress=advance, attribution=out_dir is not None)
         summary = result.summary()
         precision_doc = _precision_json(target, reached) if reached is not None else None
         written = []
@@ -341,6 +354,72 @@ def _progress(total: int, quiet: bool) -> Iterator:
         yield lambda k: bar.advance(task, k)
 
 
+# --- explain ------------------------------------------------------------------------------------
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    metric: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--metric", "-m", help="Milestone to explain (repeatable), or 'all' [default: team_on_site].",
+        show_default=False)] = None,
+    set_: SetOption = None,
+    n: Annotated[int, typer.Option("-n", "--replications", min=1,
+                                   help="Replications.")] = DEFAULT_REPLICATIONS,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 1,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
+) -> None:
+    """What made it slow: each milestone's time split along its critical path (docs/attribution.md)."""
+    from .api import load
+    from .attribution import explain as attribute
+    from .runner import default_workers, replicate
+    from .scenario import milestone_names
+
+    with user_errors():
+        scenario = load(file, set_ or ())
+        chosen = metric or ["team_on_site"]
+        if "all" in chosen:
+            chosen = milestone_names(scenario)
+        names = milestone_names(scenario)
+        for m in chosen:
+            if m not in names:
+                from .scenario.problems import unknown
+
+                raise typer.BadParameter(unknown("milestone metric", m, names), param_hint="--metric")
+        with _progress(n, False) as advance:
+            result = replicate(scenario, n, seed, workers=workers or default_workers(), progress=advance,
+                               attribution=True)
+        frame = attribute(result, chosen)
+        for m in chosen:
+            out.print(_explain_table(scenario.name, m, frame[frame["metric"] == m], result.column(m), seed))
+
+
+def _explain_table(scenario: str, metric: str, rows, values, seed: int) -> Table:
+    """One milestone's components, largest first, with their CIs and how often they were on the path."""
+    done = values[~np.isnan(values)]
+    missing = len(values) - len(done)
+    mean = _fmt(float(done.mean())) if len(done) else "—"
+    table = Table(title=f"{scenario}: what makes {metric} slow — {len(values)} replications, seed {seed}",
+                  caption=f"mean {metric} {mean} over the {len(done)} replications where it happened"
+                  + (f"; missing in {missing}" if missing else "") + "; on path = share of those "
+                  "replications in which the component took time there")
+    for name in ("component", "where", "mean", "95% CI", "share", "95% CI", "on path"):
+        table.add_column(name, justify="left" if name in ("component", "where") else "right")
+    for r in rows.itertuples(index=False):
+        table.add_row(r.component, r.where or "—", _minutes(r.mean), f"{_minutes(r.mean_low)} – "
+                      f"{_minutes(r.mean_high)}", _percent(r.share), f"{_percent(r.share_low)} – "
+                      f"{_percent(r.share_high)}", _percent(r.on_path))
+    return table
+
+
+def _minutes(value: float) -> str:
+    return "—" if not math.isfinite(value) else f"{value:.1f}m"
+
+
+def _percent(value: float) -> str:
+    return "—" if not math.isfinite(value) else f"{100 * value:.1f}%"
+
+
 # --- compare ------------------------------------------------------------------------------------
 
 
@@ -393,7 +472,7 @@ def compare(
                      "p90 B−A (95% CI)", "missing A/B"):
             table.add_column(name, justify="left" if name == "metric" else "right")
         for d in diffs:
-            if d.metric.startswith("utilization:"):
+            if is_share(d.metric):
                 continue
             table.add_row(d.metric, _fmt(d.mean_a), _fmt(d.mean_b), _signed(d.mean_diff, d.mean_diff_ci95),
                           _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),
@@ -493,11 +572,17 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
             for _, log in sorted(result.events.items()):
                 log.to_csv(fh, header=False)
         names = ["summary.json", "replications.csv", "events.csv", *write_exports(staging, result, exports)]
+        if getattr(result, "attribution", None) is not None:
+            from .attribution import write_csv
+
+            write_csv(staging / "attribution.csv", result)
+            names.insert(3, "attribution.csv")
         if provenance is not None:
             names.append("provenance.json")
-        # a report or a comparison left from an earlier command would describe other numbers
+        # a report, a comparison or an attribution left from an earlier command would describe
+        # other numbers
         owned = {name for files in FORMATS.values() for name in files} | {
-            "provenance.json", "report.html", "comparison.json"}
+            "provenance.json", "report.html", "comparison.json", "attribution.csv"}
         for stale in owned - set(names):
             (directory / stale).unlink(missing_ok=True)
         for name in names:

@@ -1,16 +1,21 @@
 """The event log: the one thing a simulation writes.
 
 Everything that happens in a replication — a message sent, a call failing, a clerk starting on a
-notice, a member assembling, the team leaving — is one record ``(t, type, org, kind, cls, ref,
-info)``. Every metric, the timeline and every export are functions of this log, so nothing is
-counted twice in two places.
+notice, a member assembling, the team leaving — is one record with the named fields of
+:class:`Event`. Every metric, the timeline, the attribution and every export are functions of
+this log, so nothing is counted twice in two places.
+
+Records are typed: each field means one thing whatever the record's type, and the causal links
+are fields of their own — a task names the message that set it going (``message``), a message
+the task that sent it (``task``), a member record its member (``actor``) and unit (``unit``) — so
+a reader follows them without parsing text. :data:`EVENT_TYPES` lists every type and the fields
+it uses; a field a type does not use holds its empty value (``""``, 0, or -1 for ``handler``).
 
 Recording must cost next to nothing (a replication may be one of millions), so the engine appends
 plain tuples in :class:`Event` field order to ``EventLog.records``; iterating an ``EventLog``
-yields them as named :class:`Event` tuples for readers who prefer ``e.t`` to ``e[0]``. The
-records nobody may ask for — hundreds of member records per call-out — are built only when
-``records`` is first read. The
-meaning of ``org``, ``kind``, ``ref`` and ``info`` for each type is listed in docs/engine.md.
+yields them as named :class:`Event` tuples for readers who prefer ``e.t`` to ``e[0]``, and
+:data:`FIELD` gives each field's position for readers of the plain tuples. The records nobody may
+ask for — hundreds of member records per call-out — are built only when ``records`` is first read.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import IO, NamedTuple
 
@@ -38,10 +44,37 @@ class Event(NamedTuple):
     """Message kind; ``background`` for routine tasks; the member group for member events."""
     cls: str
     """Emergency class the message or task is about (empty for background work)."""
-    ref: int
-    """Message id, task id, member number or a count, depending on the type."""
-    info: str
-    """Type-specific detail (receiver, channel, sender, …)."""
+    message: int
+    """Message id (from 1): the message itself, or the one that set a task going; 0 for none."""
+    task: int
+    """Task id (from 1): the task itself, the task that sent a message, or the task whose end
+    started the call-out or gave the deploy order; 0 for none."""
+    handler: int
+    """Index of the handler a task runs, among its organisation's handlers; -1 for none."""
+    sender: str
+    """Who sent the message (``accident`` for class changes)."""
+    receiver: str
+    """Whom the message is for."""
+    channel: str
+    """The channel of a delivery, a failed attempt, a retry, or the next channel of a reroute."""
+    actor: str
+    """The member (``unit/n``) a member record is about, or who completed a unit."""
+    unit: str
+    """The unit a member belongs to, the unit that became ready, or that held the team back."""
+    n: int
+    """A count: staff level, members called out, member number, members needed, vehicles."""
+    detail: str
+    """A word about the record: call-out method, outage begins/ends, why the run ended."""
+
+
+FIELD = {name: i for i, name in enumerate(Event._fields)}
+"""Position of each field in a record tuple: ``record[FIELD["message"]]``."""
+
+T, TYPE, ORG, KIND, CLS, MESSAGE, TASK, HANDLER, SENDER, RECEIVER, CHANNEL, ACTOR, UNIT, N, DETAIL = range(15)
+"""The same positions as constants, for the readers that loop over every record."""
+
+EMPTY = Event(0.0, "", "", "", "", 0, 0, -1, "", "", "", "", "", 0, "")
+"""Every field at its empty value."""
 
 
 # Messages ---------------------------------------------------------------------------------------
@@ -64,6 +97,7 @@ MEMBER_ACKNOWLEDGED = "acknowledged"
 MEMBER_ASSEMBLED = "assembled"
 UNIT_READY = "unit_ready"
 VEHICLE_LOADED = "vehicle_loaded"
+TEAM_READY = "team_ready"
 TEAM_DEPARTED = "departed"
 TEAM_ON_SITE = "on_site"
 # The run ----------------------------------------------------------------------------------------
@@ -72,13 +106,79 @@ OUTAGE_APPLIED = "outage"
 ENDED = "ended"
 
 
-EVENT_TYPES = (
-    MESSAGE_SENT, MESSAGE_RECEIVED, MESSAGE_FAILED, MESSAGE_RETRIED, MESSAGE_REROUTED, MESSAGE_LOST,
-    TASK_QUEUED, TASK_STARTED, TASK_FINISHED, STAFF_CHANGED,
-    CALLOUT_STARTED, MEMBER_PAGED, MEMBER_UNREACHABLE, MEMBER_ACKNOWLEDGED, MEMBER_ASSEMBLED,
-    UNIT_READY, VEHICLE_LOADED, TEAM_DEPARTED, TEAM_ON_SITE,
-    INJECT_APPLIED, OUTAGE_APPLIED, ENDED,
+@dataclass(frozen=True)
+class EventType:
+    """One type of record: what it says happened, and what each field it uses means for it."""
+
+    name: str
+    what: str
+    fields: dict[str, str]
+    """Field name → its meaning in this type; fields not listed hold their empty value."""
+
+
+_MESSAGE = {"org": "sender", "kind": "message kind", "cls": "class", "message": "message id",
+            "task": "task that sent it", "sender": "sender", "receiver": "receiver"}
+_TASK = {"org": "organisation", "kind": "kind handled, or `background`",
+         "cls": "class (empty for background)", "message": "message that set it going (0 for background)",
+         "task": "task id",
+         "handler": "handler index (-1 for background)"}
+_MEMBER = {"org": "member id", "kind": "member group", "cls": "class", "actor": "member id",
+           "unit": "the member's unit", "n": "member number within its unit"}
+_TEAM = {"org": "team organisation", "cls": "class"}
+
+
+def _types(*types: EventType) -> dict[str, EventType]:
+    return {t.name: t for t in types}
+
+
+EVENT_TYPES: dict[str, EventType] = _types(
+    EventType(MESSAGE_SENT, "a message leaves its sender", _MESSAGE),
+    EventType(MESSAGE_RECEIVED, "a message arrives (a class change arrives at the site from the accident)",
+              {**_MESSAGE, "org": "receiver", "task": "task that sent it (0 for a class change)",
+               "sender": "sender, or `accident`",
+               "channel": "channel it came over (empty for a class change)"}),
+    EventType(MESSAGE_FAILED, "the sender notices that an attempt failed",
+              {**_MESSAGE, "channel": "channel that failed"}),
+    EventType(MESSAGE_RETRIED, "the sender tries the same channel again",
+              {**_MESSAGE, "channel": "channel tried again"}),
+    EventType(MESSAGE_REROUTED, "the sender falls back to the link's next channel",
+              {**_MESSAGE, "channel": "next channel"}),
+    EventType(MESSAGE_LOST, "no channel got through, or there is no link",
+              {**_MESSAGE, "channel": "last channel tried (empty when there is no link)"}),
+    EventType(TASK_QUEUED, "work arrives for the organisation's staff", _TASK),
+    EventType(TASK_STARTED, "a person takes the work on", _TASK),
+    EventType(TASK_FINISHED, "the work is done (and the handler's messages are sent)", _TASK),
+    EventType(STAFF_CHANGED, "the number of people on duty changes",
+              {"org": "organisation", "n": "staff level"}),
+    EventType(OUTAGE_APPLIED, "an organisation or channel becomes unavailable or available again",
+              {"org": "organisation or channel", "kind": "`organisation` or `channel`",
+               "detail": "`begins` or `ends`"}),
+    EventType(INJECT_APPLIED, "reserved for training-exercise injects",
+              {"org": "organisation", "detail": "what"}),
+    EventType(CALLOUT_STARTED, "the duty officer starts the call-out",
+              {**_TEAM, "task": "the mobilise task whose end started it", "n": "members",
+               "detail": "`page` or `tree`"}),
+    EventType(MEMBER_PAGED, "a member is paged or called (with `repage`, again for each try)", _MEMBER),
+    EventType(MEMBER_UNREACHABLE, "a page or call does not reach the member", _MEMBER),
+    EventType(MEMBER_ACKNOWLEDGED, "a member acknowledges", _MEMBER),
+    EventType(MEMBER_ASSEMBLED, "a member has assembled", _MEMBER),
+    EventType(UNIT_READY, "enough of a unit's members have assembled",
+              {"org": "unit", "cls": "class", "actor": "the member whose assembly completed it",
+               "unit": "unit", "n": "members needed"}),
+    EventType(VEHICLE_LOADED, "a vehicle is loaded", {**_TEAM, "n": "vehicle number"}),
+    EventType(TEAM_READY, "the deploying units are ready and every vehicle loaded",
+              {**_TEAM, "unit": "the unit ready last, or empty when the vehicles were last",
+               "n": "vehicles"}),
+    EventType(TEAM_DEPARTED, "the team leaves (ready, and ordered if an order is needed)",
+              {**_TEAM, "task": "the deploy task whose end gave the order (0 if none was needed)"}),
+    EventType(TEAM_ON_SITE, "the team arrives on site", _TEAM),
+    EventType(ENDED, "the run ends", {"detail": "`horizon` or `done`"}),
 )
+"""Every record type, in the order of docs/engine.md's table."""
+
+MESSAGE_TYPES = frozenset({MESSAGE_SENT, MESSAGE_RECEIVED, MESSAGE_FAILED, MESSAGE_RETRIED, MESSAGE_REROUTED,
+                           MESSAGE_LOST})
+TASK_TYPES = frozenset({TASK_QUEUED, TASK_STARTED, TASK_FINISHED})
 MEMBER_TYPES = frozenset({MEMBER_PAGED, MEMBER_UNREACHABLE, MEMBER_ACKNOWLEDGED, MEMBER_ASSEMBLED})
 
 CSV_COLUMNS = ("replication", *Event._fields)

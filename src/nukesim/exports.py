@@ -21,11 +21,12 @@ exports hand the same results to other tools without a conversion step of the us
   ``replications.csv`` and ``events.csv``, with their types, and missing metrics as nulls.
 
 Every export is a function of the event log or of the metric rows — nothing new is computed here.
-Both process-mining formats carry every record's seven fields as ``nukesim:*`` attributes, so each
-record can be rebuilt exactly from either file. The XML and JSON are written one trace or one
-event at a time, so memory stays flat however many replications' logs are kept. XES is written
-with the standard library alone; Parquet needs pyarrow (the ``parquet`` extra). docs/outputs.md
-describes every file and field.
+Both process-mining formats carry every record's fields (:class:`nukesim.events.Event`) as
+``nukesim:*`` attributes, so each record can be rebuilt exactly from either file; the causal
+links (a task's message, a message's task, a member's unit) are read from those fields, never
+parsed from text. The XML and JSON are written one trace or one event at a time, so memory stays
+flat however many replications' logs are kept. XES is written with the standard library alone;
+Parquet needs pyarrow (the ``parquet`` extra). docs/outputs.md describes every file and field.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from typing import IO, Any
 
 from . import __version__
 from . import events as ev
-from .events import CSV_COLUMNS, EventLog
+from .events import CSV_COLUMNS, Event, EventLog
 from .scenario import Scenario
 from .scenario.problems import unknown
 
@@ -52,8 +53,12 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 """Each export format and the files it writes into the output folder."""
 
-FIELDS = tuple(f"nukesim:{name}" for name in ("t", "type", "org", "kind", "cls", "ref", "info"))
+FIELDS = tuple(f"nukesim:{name}" for name in Event._fields)
 """The attribute names under which both process-mining formats carry a record's fields."""
+
+_VALUE_TYPES = tuple("float" if name == "t" else "int" if isinstance(value, int) else "string"
+                     for name, value in zip(Event._fields, ev.EMPTY, strict=True))
+"""Each field's type: ``t`` a float, ids and counts integers, the rest strings."""
 
 _XES_NS = "http://www.xes-standard.org/"
 _EXTENSIONS = (("Concept", "concept"), ("Time", "time"), ("Organizational", "org"),
@@ -129,6 +134,7 @@ _ACTIVITIES: dict[str, str] = {
     ev.MEMBER_ASSEMBLED: "member assembles",
     ev.UNIT_READY: "unit ready",
     ev.VEHICLE_LOADED: "load vehicle",
+    ev.TEAM_READY: "team ready to leave",
     ev.TEAM_DEPARTED: "team departs",
     ev.TEAM_ON_SITE: "team arrives on site",
     ev.ENDED: "run ends",
@@ -139,12 +145,17 @@ def _work(kind: str) -> str:
     return "background work" if kind == ev.BACKGROUND else kind
 
 
+def _event(record: Sequence) -> Event:
+    """A record read by field name (the records are plain tuples in ``Event`` field order)."""
+    return record if isinstance(record, Event) else Event._make(record)
+
+
 def activity(record: Sequence) -> str:
     """What happened, without who: the OCEL event type (``"receive notification"``)."""
-    _, type_, _, kind, _, _, info = record
-    if type_ in _TASKS:
-        return f"{_TASKS[type_][0]} {_work(kind)}"
-    return _ACTIVITIES.get(type_, type_).format(kind=kind, info=info)
+    e = _event(record)
+    if e.type in _TASKS:
+        return f"{_TASKS[e.type][0]} {_work(e.kind)}"
+    return _ACTIVITIES.get(e.type, e.type).format(kind=e.kind, info=e.detail)
 
 
 def xes_activity(record: Sequence) -> tuple[str, str]:
@@ -154,14 +165,14 @@ def xes_activity(record: Sequence) -> tuple[str, str]:
     schedule, start, complete), and so is an outage (start, complete); every other record is an
     atomic, completed activity.
     """
-    _, type_, org, kind, _, _, info = record
-    if type_ in _TASKS:
-        what, transition = f"handle {_work(kind)}", _TASKS[type_][1]
-    elif type_ == ev.OUTAGE_APPLIED:
-        what, transition = "outage", "start" if info == "begins" else "complete"
+    e = _event(record)
+    if e.type in _TASKS:
+        what, transition = f"handle {_work(e.kind)}", _TASKS[e.type][1]
+    elif e.type == ev.OUTAGE_APPLIED:
+        what, transition = "outage", "start" if e.detail == "begins" else "complete"
     else:
-        what, transition = activity(record), "complete"
-    who = info if type_ in ev.MEMBER_TYPES else org
+        what, transition = activity(e), "complete"
+    who = e.unit if e.type in ev.MEMBER_TYPES else e.org
     return (f"{who}: {what}" if who else what), transition
 
 
@@ -212,7 +223,7 @@ def _xes_head(scenario: Scenario, at: Callable[[float], str]) -> list[ET.Element
     _attribute(trace_globals, "int", "nukesim:replication", 0)
     event_globals = ET.Element("global", {"scope": "event"})
     for tag, key, value in (("string", "concept:name", ""), ("string", "lifecycle:transition", "complete"),
-                            ("date", "time:timestamp", _EPOCH), *_fields((0.0, "", "", "", "", 0, ""))):
+                            ("date", "time:timestamp", _EPOCH), *_fields(ev.EMPTY)):
         _attribute(event_globals, tag, key, value)
     head += [trace_globals, event_globals,
              ET.Element("classifier", {"name": "Activity", "keys": "concept:name"}),
@@ -224,11 +235,11 @@ def _xes_head(scenario: Scenario, at: Callable[[float], str]) -> list[ET.Element
     return head
 
 
-_XES_TYPES = ("float", "string", "string", "string", "string", "int", "string")
+_XES_TYPES = _VALUE_TYPES
 
 
 def _fields(record: Sequence) -> list[tuple[str, str, object]]:
-    """A record's seven fields as XES (type, key, value); times in ``repr``, exact when read back."""
+    """A record's fields as XES (type, key, value); times in ``repr``, exact when read back."""
     return [(tag, key, repr(float(value)) if tag == "float" else value)
             for tag, key, value in zip(_XES_TYPES, FIELDS, record, strict=True)]
 
@@ -238,9 +249,9 @@ def _trace(log: EventLog, at: Callable[[float], str]) -> ET.Element:
     _attribute(trace, "string", "concept:name", f"replication {log.replication}")
     _attribute(trace, "int", "nukesim:replication", log.replication)
     _attribute(trace, "int", "nukesim:seed", log.seed)
-    for record in log.records:
-        t, type_, org, _, _, ref, _ = record
-        name, transition = xes_activity(record)
+    for e in log:
+        t, type_, org = e.t, e.type, e.org
+        name, transition = xes_activity(e)
         event = ET.SubElement(trace, "event")
         _attribute(event, "string", "concept:name", name)
         _attribute(event, "string", "lifecycle:transition", transition)
@@ -248,8 +259,8 @@ def _trace(log: EventLog, at: Callable[[float], str]) -> ET.Element:
         if org:
             _attribute(event, "string", "org:resource", org)
         if type_ in _TASKS:
-            _attribute(event, "string", "concept:instance", f"task {ref}")
-        for tag, key, value in _fields(record):
+            _attribute(event, "string", "concept:instance", f"task {e.task}")
+        for tag, key, value in _fields(e):
             _attribute(event, tag, key, value)
     return trace
 
@@ -271,10 +282,11 @@ OBJECT_TYPES: dict[str, dict[str, str]] = {
 }
 """The object types of the OCEL export and their attributes (with OCEL 2.0 attribute types)."""
 
-_FIELD_TYPES = dict(zip(FIELDS, ("float", "string", "string", "string", "string", "integer", "string"),
-                        strict=True))
-_MESSAGE_TYPES = frozenset({ev.MESSAGE_SENT, ev.MESSAGE_RECEIVED, ev.MESSAGE_FAILED, ev.MESSAGE_RETRIED,
-                            ev.MESSAGE_REROUTED, ev.MESSAGE_LOST})
+_FIELD_TYPES = {key: "integer" if kind == "int" else kind
+                for key, kind in zip(FIELDS, _VALUE_TYPES, strict=True)}
+_MESSAGE_TYPES = ev.MESSAGE_TYPES
+_TEAM_TYPES = frozenset({ev.CALLOUT_STARTED, ev.VEHICLE_LOADED, ev.TEAM_READY, ev.TEAM_DEPARTED,
+                         ev.TEAM_ON_SITE})
 
 
 class _Ids:
@@ -287,52 +299,40 @@ class _Ids:
         return f"{self.prefix}/{type_}" if name is None else f"{self.prefix}/{type_}/{name}"
 
 
-def _sender_channel(info: str) -> tuple[str, str]:
-    """``"plant via phone"`` → (``plant``, ``phone``); ``"accident"`` → (``accident``, ``""``)."""
-    sender, _, channel = info.partition(" via ")
-    return sender, channel
-
-
-def _task_message(info: str) -> int | None:
-    """``"m4 h1"`` → 4; background work (``""``) → None."""
-    return int(info.split()[0][1:]) if info else None
-
-
 def _relationships(record: Sequence, ids: _Ids, scenario: Scenario) -> list[tuple[str, str]]:
     """(object id, qualifier) pairs of one record's OCEL event, the replication last."""
-    _, type_, org, kind, _, ref, info = record
+    e = _event(record)
+    type_, org = e.type, e.org
     rel: list[tuple[str, str]] = []
     if type_ in _MESSAGE_TYPES:
-        rel.append((ids("message", ref), "message"))
+        rel.append((ids("message", e.message), "message"))
         if type_ == ev.MESSAGE_RECEIVED:
-            sender, channel = _sender_channel(info)
             rel.append((ids("organisation", org), "receiver"))
-            if sender != ev.ACCIDENT:
-                rel.append((ids("organisation", sender), "sender"))
-            if channel:
-                rel.append((ids("channel", channel), "channel"))
+            if e.sender != ev.ACCIDENT:
+                rel.append((ids("organisation", e.sender), "sender"))
+            if e.channel:
+                rel.append((ids("channel", e.channel), "channel"))
         else:
             rel.append((ids("organisation", org), "sender"))
             if type_ in (ev.MESSAGE_SENT, ev.MESSAGE_LOST):
-                rel.append((ids("organisation", info), "receiver"))
+                rel.append((ids("organisation", e.receiver), "receiver"))
             else:
                 qualifier = "next channel" if type_ == ev.MESSAGE_REROUTED else "channel"
-                rel.append((ids("channel", info), qualifier))
+                rel.append((ids("channel", e.channel), qualifier))
     elif type_ in _TASKS:
-        rel.append((ids("task", ref), "task"))
+        rel.append((ids("task", e.task), "task"))
         rel.append((ids("organisation", org), "organisation"))
-        message = _task_message(info)
-        if message is not None:
-            rel.append((ids("message", message), "message"))
+        if e.message:
+            rel.append((ids("message", e.message), "message"))
     elif type_ == ev.STAFF_CHANGED:
         rel.append((ids("organisation", org), "organisation"))
     elif type_ == ev.OUTAGE_APPLIED:
-        rel.append((ids(kind, org), kind))
+        rel.append((ids(e.kind, org), e.kind))
     elif type_ in ev.MEMBER_TYPES:
-        rel += [(ids("member", org), "member"), (ids("unit", info), "unit"), (ids("team"), "team")]
+        rel += [(ids("member", e.actor), "member"), (ids("unit", e.unit), "unit"), (ids("team"), "team")]
     elif type_ == ev.UNIT_READY:
-        rel += [(ids("unit", org), "unit"), (ids("team"), "team")]
-    elif type_ in (ev.CALLOUT_STARTED, ev.VEHICLE_LOADED, ev.TEAM_DEPARTED, ev.TEAM_ON_SITE):
+        rel += [(ids("unit", e.unit), "unit"), (ids("team"), "team")]
+    elif type_ in _TEAM_TYPES:
         rel += [(ids("team"), "team"), (ids("organisation", org), "organisation")]
     elif org and org in scenario.organisations:
         rel.append((ids("organisation", org), "organisation"))
@@ -373,39 +373,35 @@ def _objects(log: EventLog, scenario: Scenario) -> dict[str, dict[str, Any]]:
         return entry
 
     replication = obj("replication", scenario=log.scenario, seed=log.seed, replication=log.replication)
-    for _, type_, org, kind, cls, ref, info in log.records:
+    for e in log:
+        type_, org = e.type, e.org
         if type_ in _MESSAGE_TYPES:
-            message = obj("message", ref, kind=kind, **{"class": cls})
-            if type_ == ev.MESSAGE_RECEIVED:
-                (sender, via), receiver = _sender_channel(info), org
-                if via:
-                    channel(via)
-            elif type_ in (ev.MESSAGE_SENT, ev.MESSAGE_LOST):
-                sender, receiver = org, info
-            else:
-                sender, receiver = org, None
-                channel(info)
-            obj("message", ref, sender=sender, receiver=receiver)
-            if sender != ev.ACCIDENT:
-                link(message, organisation(sender), "sender")
-            if receiver:
-                link(message, organisation(receiver), "receiver")
+            message = obj("message", e.message, kind=e.kind, **{"class": e.cls})
+            if e.channel:
+                channel(e.channel)
+            obj("message", e.message, sender=e.sender, receiver=e.receiver)
+            if e.sender != ev.ACCIDENT:
+                link(message, organisation(e.sender), "sender")
+            if e.receiver:
+                link(message, organisation(e.receiver), "receiver")
+            if e.task:
+                link(message, obj("task", e.task), "sent by")
         elif type_ in _TASKS:
-            handler = int(info.split()[1][1:]) if info else None
-            task = obj("task", ref, kind=kind, organisation=org, handler=handler, **{"class": cls})
+            handler = e.handler if e.handler >= 0 else None
+            task = obj("task", e.task, kind=e.kind, organisation=org, handler=handler, **{"class": e.cls})
             link(task, organisation(org), "handled at")
-            message_id = _task_message(info)
-            if message_id is not None:
-                link(task, obj("message", message_id), "handles")
+            if e.message:
+                link(task, obj("message", e.message), "handles")
         elif type_ == ev.STAFF_CHANGED:
             organisation(org)
         elif type_ == ev.OUTAGE_APPLIED:
-            (channel if kind == "channel" else organisation)(org)
+            (channel if e.kind == "channel" else organisation)(org)
         elif type_ in ev.MEMBER_TYPES:
-            link(obj("member", org, name=org, group=kind, unit=info, number=ref), unit(info), "member of")
+            link(obj("member", e.actor, name=e.actor, group=e.kind, unit=e.unit, number=e.n), unit(e.unit),
+                 "member of")
         elif type_ == ev.UNIT_READY:
-            unit(org)
-        elif type_ in (ev.CALLOUT_STARTED, ev.VEHICLE_LOADED, ev.TEAM_DEPARTED, ev.TEAM_ON_SITE):
+            unit(e.unit)
+        elif type_ in _TEAM_TYPES:
             team()
         elif org and org in scenario.organisations:
             organisation(org)
@@ -484,7 +480,8 @@ def events_frame(logs: Iterable[EventLog]):
 
     rows = [(log.replication, *r) for log in logs for r in log.records]
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(CSV_COLUMNS)
-    dtypes = ("int64", "float64", "str", "str", "str", "str", "int64", "str")
+    dtypes = ("int64", *("float64" if kind == "float" else "int64" if kind == "int" else "str"
+                         for kind in _VALUE_TYPES))
     return pd.DataFrame({name: pd.Series(list(values), dtype=dtype)
                          for name, values, dtype in zip(CSV_COLUMNS, columns, dtypes, strict=True)})
 

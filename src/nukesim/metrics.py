@@ -1,7 +1,8 @@
 """Metrics: the numbers planners ask for, computed from an event log and nothing else.
 
 ``compute_metrics(log, scenario)`` reads one replication's log in a single pass and returns every
-metric the scenario defines (``nukesim.scenario.metric_names``), in that order. A metric whose
+metric the scenario defines (``nukesim.scenario.metric_names``, from the metric registry
+``nukesim.scenario.metricdefs``), in that order. A metric whose
 event did not happen before the run ended is ``NaN`` — *missing*, to be counted as such by the
 statistics, never dropped. See docs/engine.md for the exact definitions.
 """
@@ -14,7 +15,9 @@ from .events import (
     CALLOUT_STARTED,
     ENDED,
     MESSAGE_RECEIVED,
+    ORG,
     STAFF_CHANGED,
+    TASK,
     TASK_FINISHED,
     TASK_QUEUED,
     TASK_STARTED,
@@ -22,9 +25,10 @@ from .events import (
     TEAM_ON_SITE,
     UNIT_READY,
     EventLog,
+    N,
 )
+from .scenario.metricdefs import metric_names
 from .scenario.models import Scenario
-from .scenario.references import metric_names
 
 NAN = float("nan")
 
@@ -51,30 +55,30 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
             continue
         t = r[0]
         if typ == MESSAGE_RECEIVED:
-            if r[2] not in notified:
-                notified[r[2]] = t
+            if r[ORG] not in notified:
+                notified[r[ORG]] = t
         elif typ == TASK_QUEUED:
-            queued[r[5]] = (r[2], t)
+            queued[r[TASK]] = (r[ORG], t)
         elif typ == TASK_STARTED:
-            org = r[2]
+            org = r[ORG]
             acc = waits.get(org)
             if acc is None:
                 acc = waits[org] = [0.0, 0]
-            acc[0] += t - queued.pop(r[5], (org, t))[1]
+            acc[0] += t - queued.pop(r[TASK], (org, t))[1]
             acc[1] += 1
-            running[r[5]] = (org, t)
+            running[r[TASK]] = (org, t)
         elif typ == TASK_FINISHED:
-            org, started = running.pop(r[5])
+            org, started = running.pop(r[TASK])
             busy[org] = busy.get(org, 0.0) + (t - started)
         elif typ == STAFF_CHANGED:
-            level = staff.get(r[2])
+            level = staff.get(r[ORG])
             if level is None:
-                staff[r[2]] = [t, r[5], 0.0]
+                staff[r[ORG]] = [t, r[N], 0.0]
             else:
                 level[2] += level[1] * (t - level[0])
-                level[0], level[1] = t, r[5]
+                level[0], level[1] = t, r[N]
         elif typ == UNIT_READY:
-            firsts.setdefault(f"unit_ready:{r[2]}", t)
+            firsts.setdefault(f"unit_ready:{r[ORG]}", t)
         elif typ == ENDED:
             end = t
         else:

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .attribution import attribution_rows
 from .events import EventLog
 from .metrics import compute_metrics
 from .scenario import Scenario, metric_names
-from .scenario.references import is_time_to_event
+from .scenario.metricdefs import is_time_to_event
 from .sim import simulate
 from .stats import MetricSummary, ObjectiveResult, evaluate_objective, summarise
 
@@ -57,6 +58,8 @@ class Replications:
     events: dict[int, EventLog] = field(default_factory=dict)
     first: int = 0
     """Number of the first replication (rows are replications first, first+1, …)."""
+    attribution: dict[int, list[tuple[str, str, str, float]]] | None = None
+    """Per replication, with ``replicate(..., attribution=True)``: its ``attribution_rows``."""
 
     def __len__(self) -> int:
         return len(self.values)
@@ -88,16 +91,20 @@ def run_one(scenario: Scenario, seed: int, replication: int) -> tuple[np.ndarray
     return np.fromiter(metrics.values(), dtype=float, count=len(metrics)), log
 
 
-def _run_batch(scenario: Scenario, seed: int, reps: list[int], keep: frozenset[int]
-               ) -> tuple[np.ndarray, dict[int, EventLog]]:
-    """Metric rows of replications ``reps`` (one array) and the logs of those in ``keep``."""
+def _run_batch(scenario: Scenario, seed: int, reps: list[int], keep: frozenset[int], attribution: bool = False
+               ) -> tuple[np.ndarray, dict[int, EventLog], dict[int, list] | None]:
+    """Metric rows of replications ``reps`` (one array), the logs of those in ``keep`` and, if
+    asked for, each one's attribution (nukesim.attribution), computed here next to the metrics."""
     rows = np.empty((len(reps), len(metric_names(scenario))))
     logs = {}
+    attributed = {} if attribution else None
     for i, r in enumerate(reps):
         rows[i], log = run_one(scenario, seed, r)
         if r in keep:
             logs[r] = log
-    return rows, logs
+        if attributed is not None:
+            attributed[r] = attribution_rows(log, scenario)
+    return rows, logs, attributed
 
 
 # A worker process receives the scenario once, when it starts, and keeps it (with its compiled
@@ -110,8 +117,8 @@ def _start_worker(scenario: Scenario) -> None:
     _worker_scenario = scenario
 
 
-def _run_batch_in_worker(seed: int, reps: list[int], keep: frozenset[int]):
-    return _run_batch(_worker_scenario, seed, reps, keep)
+def _run_batch_in_worker(seed: int, reps: list[int], keep: frozenset[int], attribution: bool = False):
+    return _run_batch(_worker_scenario, seed, reps, keep, attribution)
 
 
 def default_workers() -> int:
@@ -126,6 +133,7 @@ def replicate(
     keep_events: Iterable[int] = (),
     first: int = 0,
     progress: Callable[[int], None] | None = None,
+    attribution: bool = False,
 ) -> Replications:
     """Run replications ``first … first+n-1``; identical numbers whatever ``workers`` is.
 
@@ -133,20 +141,24 @@ def replicate(
     replications each, so that a slow batch does not leave a core idle for long — and only a few
     batches per worker are out at a time, so memory stays flat however many replications are asked
     for. Results are placed by replication number, whatever order the batches finish in.
+    ``attribution=True`` also keeps each replication's critical-path attribution (``.attribution``).
     """
     names = metric_names(scenario)
     values = np.full((n, len(names)), np.nan)
     keep = frozenset(keep_events)
     logs: dict[int, EventLog] = {}
+    attributed: dict[int, list] | None = {} if attribution else None
     reps = list(range(first, first + n))
     if workers <= 1 or n < 2 * workers:
         for start in range(0, n, 50):
-            rows, got = _run_batch(scenario, seed, reps[start:start + 50], keep)
+            rows, got, attr = _run_batch(scenario, seed, reps[start:start + 50], keep, attribution)
             values[start:start + len(rows)] = rows
             logs.update(got)
+            if attr:
+                attributed.update(attr)
             if progress:
                 progress(len(rows))
-        return Replications(scenario, seed, names, values, logs, first)
+        return Replications(scenario, seed, names, values, logs, first, attributed)
 
     size = max(1, min(200, math.ceil(n / (workers * 8))))
     starts = range(0, n, size)
@@ -156,19 +168,22 @@ def replicate(
 
         def collect() -> None:
             start, fut = pending.popleft()
-            rows, got = fut.result()
+            rows, got, attr = fut.result()
             values[start:start + len(rows)] = rows
             logs.update(got)
+            if attr:
+                attributed.update(attr)
             if progress:
                 progress(len(rows))
 
         for start in starts:
-            pending.append((start, pool.submit(_run_batch_in_worker, seed, reps[start:start + size], keep)))
+            pending.append((start, pool.submit(_run_batch_in_worker, seed, reps[start:start + size], keep,
+                                               attribution)))
             if len(pending) >= window:
                 collect()
         while pending:
             collect()
-    return Replications(scenario, seed, names, values, logs, first)
+    return Replications(scenario, seed, names, values, logs, first, attributed)
 
 
 def relative_precision(values: np.ndarray) -> float:
@@ -200,6 +215,7 @@ def replicate_to_precision(
     max_replications: int = 100_000,
     keep_events: Iterable[int] = (),
     progress: Callable[[int], None] | None = None,
+    attribution: bool = False,
 ) -> tuple[Replications, dict[str, float]]:
     """Add replications in batches until every controlled metric's CI half-width is within
     ``precision`` × its mean (or ``max_replications`` is reached).
@@ -222,14 +238,18 @@ def replicate_to_precision(
             step = int(min(max(batch, wanted - total), 4 * total + batch, max_replications - total))
         else:
             step = min(batch, max_replications)
-        parts.append(replicate(scenario, step, seed, workers, keep, first=total, progress=progress))
+        parts.append(replicate(scenario, step, seed, workers, keep, first=total, progress=progress,
+                               attribution=attribution))
         total += step
         values = np.concatenate([p.values for p in parts])
         names = parts[0].names
         reached = {m: relative_precision(values[:, names.index(m)]) for m in metrics}
     events: dict[int, EventLog] = {}
+    attributed: dict[int, list] | None = {} if attribution else None
     for p in parts:
         events.update(p.events)
+        if p.attribution:
+            attributed.update(p.attribution)
     combined = Replications(scenario, seed, parts[0].names, np.concatenate([p.values for p in parts]),
-                            events, 0)
+                            events, 0, attributed)
     return combined, reached

@@ -75,7 +75,7 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
 
     team = scenario.team
     units = {name: _Unit() for name in team.units}
-    sent: dict[int, tuple[str, float]] = {}  # message id -> (receiver, time sent)
+    sent: dict[int, float] = {}  # message id -> time sent
     queued: dict[int, float] = {}
     started: dict[int, float] = {}
     vehicles: list[float] = []
@@ -83,65 +83,66 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
     end = None
     last = 0.0  # the last time anything happened but routine work and staff changes
     staff_rows: list[int] = []
-    for t, typ, org, kind, cls, ref, info in log.records:
+    for e in log:
+        t, typ, org, kind, cls = e.t, e.type, e.org, e.kind, e.cls
         if typ != STAFF_CHANGED and typ != ENDED and kind != BACKGROUND:
             last = t
         about = f"{kind} ({cls})" if cls else kind
         if typ == MESSAGE_SENT:
-            sent[ref] = (info, t)
-            row(t, org, f"sends {about}", f"to {info}")
+            sent[e.message] = t
+            row(t, org, f"sends {about}", f"to {e.receiver}")
         elif typ == MESSAGE_RECEIVED:
-            if info == ACCIDENT:
+            if e.sender == ACCIDENT:
                 row(t, org, f"accident at class {cls}", "the emergency class changes at the site")
             else:
-                sender, _, channel = info.partition(" via ")
-                took = t - sent[ref][1] if ref in sent else 0.0
-                row(t, org, f"receives {about}", f"from {sender} via {channel}, {took:.1f} min after sending")
+                took = t - sent.get(e.message, t)
+                row(t, org, f"receives {about}",
+                    f"from {e.sender} via {e.channel}, {took:.1f} min after sending")
         elif typ == MESSAGE_FAILED:
-            row(t, org, f"{kind} failed on {info}", f"to {sent.get(ref, ('?',))[0]}")
+            row(t, org, f"{kind} failed on {e.channel}", f"to {e.receiver}")
         elif typ == MESSAGE_RETRIED:
-            row(t, org, f"retries {kind}", f"to {sent.get(ref, ('?',))[0]} on {info}")
+            row(t, org, f"retries {kind}", f"to {e.receiver} on {e.channel}")
         elif typ == MESSAGE_REROUTED:
-            row(t, org, f"reroutes {kind}", f"to {sent.get(ref, ('?',))[0]} via {info}")
+            row(t, org, f"reroutes {kind}", f"to {e.receiver} via {e.channel}")
         elif typ == MESSAGE_LOST:
-            row(t, org, f"{kind} lost", f"to {info}: no channel got through")
+            row(t, org, f"{kind} lost", f"to {e.receiver}: no channel got through")
         elif kind == BACKGROUND and typ in (TASK_QUEUED, TASK_STARTED, TASK_FINISHED):
             continue
         elif typ == TASK_QUEUED:
-            queued[ref] = t
+            queued[e.task] = t
         elif typ == TASK_STARTED:
-            started[ref] = t
-            waited = t - queued.get(ref, t)
+            started[e.task] = t
+            waited = t - queued.get(e.task, t)
             row(t, org, f"works on {about}", f"waited {waited:.1f} min for free staff" if waited else "")
         elif typ == TASK_FINISHED:
-            row(t, org, f"done with {about}", f"took {t - started.get(ref, t):.1f} min")
+            row(t, org, f"done with {about}", f"took {t - started.get(e.task, t):.1f} min")
         elif typ == STAFF_CHANGED:
             staff_rows.append(len(rows))
-            row(t, org, f"{ref} on duty", "")
+            row(t, org, f"{e.n} on duty", "")
         elif typ == OUTAGE_APPLIED:
-            row(t, org, "unavailable" if info == "begins" else "available again", kind)
+            row(t, org, "unavailable" if e.detail == "begins" else "available again", kind)
         elif typ == INJECT_APPLIED:
-            row(t, org, "inject", info)
+            row(t, org, "inject", e.detail)
         elif typ == CALLOUT_STARTED:
-            how = (f"page to all {ref} members" if info == "page"
-                   else f"call tree, each caller calls {team.callout.fanout}; {ref} members")
+            how = (f"page to all {e.n} members" if e.detail == "page"
+                   else f"call tree, each caller calls {team.callout.fanout}; {e.n} members")
             row(t, org, "starts the call-out", how)
         elif typ == MEMBER_PAGED:
-            u = units[info]
-            u.paged.add(org)
+            u = units[e.unit]
+            u.paged.add(e.actor)
             u.pages += 1
             u.last_call, u.last_row = t, len(rows) - 0.5
         elif typ == MEMBER_UNREACHABLE:
-            u = units[info]
-            u.unreachable.add(org)
+            u = units[e.unit]
+            u.unreachable.add(e.actor)
             u.last_call, u.last_row = t, len(rows) - 0.5
         elif typ == MEMBER_ACKNOWLEDGED:
-            units[info].unreachable.discard(org)  # reached by a re-page
+            units[e.unit].unreachable.discard(e.actor)  # reached by a re-page
         elif typ == MEMBER_ASSEMBLED:
-            units[info].assembled += 1
+            units[e.unit].assembled += 1
         elif typ == UNIT_READY:
-            u = units[org]
-            row(t, org, "unit ready", f"{ref} of {team.units[org].size} assembled"
+            u = units[e.unit]
+            row(t, e.unit, "unit ready", f"{e.n} of {team.units[e.unit].size} assembled"
                 f" ({len(u.unreachable)} unreachable so far)")
         elif typ == VEHICLE_LOADED:
             vehicles.append(t)
@@ -171,12 +172,12 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             row(u.last_call, name, f"{len(u.paged)} of {size} members {verb}", detail, order=u.last_row)
     if vehicles and len(vehicles) < team.vehicles.count:
         row(end, team.organisation, "vehicles not all loaded", f"{len(vehicles)} of {team.vehicles.count}")
-    ready = {r[2] for r in log.records if r[1] == UNIT_READY}
+    ready = {e.unit for e in log if e.type == UNIT_READY}
     for name, u in units.items():
         if u.paged and name not in ready:
             row(end, name, "unit not ready", f"{u.assembled} of {team.units[name].size} assembled,"
                 f" {len(u.unreachable)} unreachable")
-    reason = next((r[6] for r in reversed(log.records) if r[1] == ENDED), "")
+    reason = next((e.detail for e in log if e.type == ENDED), "")
     row(end, "", "end of run", "horizon reached" if reason == "horizon"
         else "team on site and nothing under way")
 

@@ -10,10 +10,11 @@ from pathlib import Path as FsPath
 
 from .distributions import Distribution
 from .durations import Duration, format_duration, parse_duration
+from .metricdefs import METRICS, MetricDef, metric_def, metric_names, milestone_names
 from .models import Scenario
 from .overrides import apply_overrides, parse_assignment
 from .problems import Located, Problem, ScenarioError, SourceMap
-from .references import check_references, metric_names
+from .references import check_references
 from .schema import validate
 from .yamlsource import load_yaml
 
@@ -34,7 +35,8 @@ def load_scenario(file: str | FsPath) -> tuple[Scenario, SourceMap]:
 
 
 __all__ = [
-    "Distribution", "Duration", "Located", "Problem", "Scenario", "ScenarioError", "SourceMap",
+    "METRICS", "Distribution", "Duration", "Located", "MetricDef", "Problem", "Scenario", "ScenarioError",
+    "SourceMap",
     "apply_overrides", "check_references", "format_duration", "load_scenario", "load_yaml",
-    "metric_names", "parse_assignment", "parse_duration", "validate",
+    "metric_def", "metric_names", "milestone_names", "parse_assignment", "parse_duration", "validate",
 ]

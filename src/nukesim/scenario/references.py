@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .metricdefs import is_time_to_event as is_time_to_event
+from .metricdefs import metric_names
 from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, ORDER_KINDS, Scenario
 from .problems import Problem, unknown
 
@@ -17,25 +19,6 @@ RESERVED_ORGANISATIONS = (ACCIDENT,)
 """Names the event log uses for the accident itself."""
 RESERVED_KINDS = (BACKGROUND,)
 """The kind of routine (background) tasks in the event log."""
-FIXED_METRICS = ("callout_started", "team_mobilized", "team_departed", "team_on_site")
-PER_ORG_METRICS = ("notified", "wait", "utilization")
-
-
-def is_time_to_event(metric: str) -> bool:
-    """True for metrics that are the time something happened (missing = not within the horizon),
-    false for the levels ``wait:`` and ``utilization:`` (missing = there was no work to measure)."""
-    return not metric.startswith(("wait:", "utilization:"))
-
-
-def metric_names(scenario: Scenario) -> list[str]:
-    """Every metric name this scenario can produce (DESIGN.md §5)."""
-    names = list(FIXED_METRICS)
-    for prefix in PER_ORG_METRICS:
-        names += [f"{prefix}:{org}" for org in scenario.organisations]
-    names += [f"unit_ready:{unit}" for unit in scenario.team.units]
-    return names
-
-
 def message_kinds(scenario: Scenario) -> set[str]:
     kinds = {CLASS_CHANGE, *ORDER_KINDS}
     for org in scenario.organisations.values():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..events import EventLog
 from ..scenario.models import Scenario
 from .streams import stream
-from .world import World
+from .world import MAX_MESSAGES_AT_ONE_INSTANT, World, ZeroTimeLoop
 
 
 def simulate(scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
@@ -18,4 +18,4 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
     return World(scenario, seed, replication).run()
 
 
-__all__ = ["EventLog", "World", "simulate", "stream"]
+__all__ = ["MAX_MESSAGES_AT_ONE_INSTANT", "EventLog", "World", "ZeroTimeLoop", "simulate", "stream"]

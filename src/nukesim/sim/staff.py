@@ -113,7 +113,7 @@ class DutyStaff:
             return
         self._level = level
         now, records = self.env.now, self._records
-        record = (now, STAFF_CHANGED, self.name, "", "", level, "")
+        record = (now, STAFF_CHANGED, self.name, "", "", 0, 0, -1, "", "", "", "", "", level, "")
         if self._last >= 0 and records[self._last][0] == now:
             records[self._last] = record  # several slots changed at this instant: one record
         else:

@@ -27,6 +27,7 @@ from ..events import (
     MEMBER_UNREACHABLE,
     TEAM_DEPARTED,
     TEAM_ON_SITE,
+    TEAM_READY,
     UNIT_READY,
     VEHICLE_LOADED,
 )
@@ -47,12 +48,13 @@ class CallOutResult:
     replications computes metrics, which never read them.
     """
 
-    __slots__ = ("ready", "_records", "_build")
+    __slots__ = ("ready", "completed_by", "_records", "_build")
 
-    def __init__(self, ready: list[float | None], records: list[tuple] | None = None,
+    def __init__(self, ready: tuple[list[float | None], list[int]], records: list[tuple] | None = None,
                  build: Callable[[], list[tuple]] | None = None) -> None:
-        self.ready = ready
-        """Per unit: when it reached its threshold, or None if too few members can assemble."""
+        self.ready, self.completed_by = ready
+        """Per unit: when it reached its threshold, or None if too few members can assemble; and
+        the member (index in member order, -1 if none) whose assembly made it ready."""
         self._records = records
         self._build = build
 
@@ -135,16 +137,21 @@ def _page(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str):
     return partial(_page_records, tp, t, cls, reached, t_ack, t_asm), assembled
 
 
+def member_heads(tp: TeamPlan, cls: str) -> list[tuple]:
+    """Per member: the fields of its records after the time and type (they differ only by those)."""
+    return [(m, g, cls, 0, 0, -1, "", "", "", m, un, n, "") for m, g, n, un in tp.member_heads]
+
+
 def _page_records(tp: TeamPlan, t: float, cls: str, reached, t_ack, t_asm) -> list[tuple]:
-    records = [(t, MEMBER_PAGED, m, g, cls, n, un) for m, g, n, un in tp.member_heads]
+    heads = member_heads(tp, cls)
+    records = [(t, MEMBER_PAGED) + h for h in heads]
     append = records.append
-    for (m, g, n, un), ok, ta, tm in zip(tp.member_heads, reached.tolist(), t_ack.tolist(), t_asm.tolist(),
-                                         strict=True):
+    for h, ok, ta, tm in zip(heads, reached.tolist(), t_ack.tolist(), t_asm.tolist(), strict=True):
         if ok:
-            append((ta, MEMBER_ACKNOWLEDGED, m, g, cls, n, un))
-            append((tm, MEMBER_ASSEMBLED, m, g, cls, n, un))
+            append((ta, MEMBER_ACKNOWLEDGED) + h)
+            append((tm, MEMBER_ASSEMBLED) + h)
         else:
-            append((t, MEMBER_UNREACHABLE, m, g, cls, n, un))
+            append((t, MEMBER_UNREACHABLE) + h)
     return records
 
 
@@ -181,22 +188,23 @@ def _page_again(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str, af
 
 def _page_again_records(tp: TeamPlan, t: float, after: float, cls: str, reached, tries, t_ack,
                         t_asm) -> list[tuple]:
-    records = [(t, MEMBER_PAGED, m, g, cls, n, un) for m, g, n, un in tp.member_heads]
+    heads = member_heads(tp, cls)
+    records = [(t, MEMBER_PAGED) + h for h in heads]
     append = records.append
-    for (m, g, n, un), ok, k, ta, tm in zip(tp.member_heads, reached.tolist(), tries.tolist(), t_ack.tolist(),
-                                            t_asm.tolist(), strict=True):
+    for h, ok, k, ta, tm in zip(heads, reached.tolist(), tries.tolist(), t_ack.tolist(), t_asm.tolist(),
+                                strict=True):
         if k:
-            append((t, MEMBER_UNREACHABLE, m, g, cls, n, un))
+            append((t, MEMBER_UNREACHABLE) + h)
             for i in range(1, k + 1):
                 t_i = t + i * after
-                append((t_i, MEMBER_PAGED, m, g, cls, n, un))
+                append((t_i, MEMBER_PAGED) + h)
                 if i < k or not ok:
-                    append((t_i, MEMBER_UNREACHABLE, m, g, cls, n, un))
+                    append((t_i, MEMBER_UNREACHABLE) + h)
         if ok:
-            append((ta, MEMBER_ACKNOWLEDGED, m, g, cls, n, un))
-            append((tm, MEMBER_ASSEMBLED, m, g, cls, n, un))
+            append((ta, MEMBER_ACKNOWLEDGED) + h)
+            append((tm, MEMBER_ASSEMBLED) + h)
         elif not k:
-            append((t, MEMBER_UNREACHABLE, m, g, cls, n, un))
+            append((t, MEMBER_UNREACHABLE) + h)
     return records
 
 
@@ -217,9 +225,7 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
     n = len(tp.member_ids)
     u, ack, travel, calls = u.tolist(), ack.tolist(), travel.tolist(), calls.tolist()
     reach, slowdown, group_of = tp.reachable, tp.slowdown, tp.group_of
-    ids, numbers = tp.member_ids, tp.member_numbers
-    groups = [tp.groups[g] for g in group_of]
-    units = [tp.units[x] for x in tp.unit_of]
+    heads = member_heads(tp, cls)
     period_at = plan.period_at
     after, again_u, again_calls = again if again is not None else (0.0, [], [])
     attempts = len(again_u)
@@ -242,18 +248,18 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
                 start, t = t, t + calls[m]
                 uniform, k, j = u[m], 0, m + 1
             g, p = group_of[m], period_at(start)
-            head = (ids[m], groups[m], cls, numbers[m], units[m])
-            records.append((start, MEMBER_PAGED, *head))
+            head = heads[m]
+            records.append((start, MEMBER_PAGED) + head)
             if uniform < reach[g][p]:
                 s = slowdown[g][p]
                 t_ack = t + ack[m] * s
                 assembled[m] = t_ack + travel[m] * s
-                records.append((t_ack, MEMBER_ACKNOWLEDGED, *head))
-                records.append((assembled[m], MEMBER_ASSEMBLED, *head))
+                records.append((t_ack, MEMBER_ACKNOWLEDGED) + head)
+                records.append((assembled[m], MEMBER_ASSEMBLED) + head)
                 if j:
                     callers.append((t_ack, j))
             else:
-                records.append((t, MEMBER_UNREACHABLE, *head))
+                records.append((t, MEMBER_UNREACHABLE) + head)
                 if j:
                     todo.extend(range(fanout * j + 1, min(fanout * j + fanout, n) + 1))
                 if k < attempts:
@@ -261,15 +267,20 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
     return records, np.asarray(assembled)
 
 
-def _ready_times(tp: TeamPlan, assembled: np.ndarray) -> list[float | None]:
+def _ready_times(tp: TeamPlan, assembled: np.ndarray) -> tuple[list[float | None], list[int]]:
+    """Per unit: when its ``need``-th member assembled (None if never), and which member that was."""
     ready: list[float | None] = []
+    by: list[int] = []
     for (start, stop), need in zip(tp.unit_bounds, tp.needed, strict=True):
         times = assembled[start:stop]
         if np.count_nonzero(np.isfinite(times)) < need:
             ready.append(None)
+            by.append(-1)
         else:  # the unreachable (inf) sort last, after the need-th
-            ready.append(float(np.partition(times, need - 1)[need - 1]))
-    return ready
+            i = int(np.argpartition(times, need - 1)[need - 1])
+            ready.append(float(times[i]))
+            by.append(start + i)
+    return ready, by
 
 
 def load_vehicles(team: Team, streams: Streams, start: float) -> list[float]:
@@ -291,8 +302,7 @@ def load_vehicles(team: Team, streams: Streams, start: float) -> list[float]:
 def _records_until(result: CallOutResult, vehicles: list[float], org: str, cls: str,
                    end: float) -> list[tuple]:
     kept = [r for r in result.records if r[0] <= end]
-    n = len(vehicles)
-    kept.extend((t, VEHICLE_LOADED, org, "", cls, i, f"{i} of {n}")
+    kept.extend((t, VEHICLE_LOADED, org, "", cls, 0, 0, -1, "", "", "", "", "", i, "")
                 for i, t in enumerate(vehicles, 1) if t <= end)
     return kept
 
@@ -307,23 +317,27 @@ class TeamMobilisation:
         self.callout_started = False
         self.order_needed = self.team.deploy.order
         self.deploy_ordered = False
+        self.deploy_task = 0
+        """The task whose end gave the deploy order."""
         self.ready_to_leave = False
+        self.last_ready = ""
+        """The deploying unit ready last, or "" when the last vehicle was loaded after it."""
         self.departed = False
         self.cls = ""
         self.result: CallOutResult | None = None
         self.vehicles: list[float] = []
         """When each vehicle is loaded."""
 
-    def mobilise(self, cls: str) -> None:
-        """The team's organisation has acted on a mobilise order: start the call-out (once)."""
+    def mobilise(self, cls: str, task: int = 0) -> None:
+        """The team's organisation has acted on a mobilise order (``task``): start the call-out (once)."""
         if self.callout_started:
             return
         self.callout_started = True
         self.cls = cls
         world, env, tp = self.world, self.world.env, self.plan
         now = env.now
-        world.record((now, CALLOUT_STARTED, tp.organisation, "", cls, len(tp.member_ids),
-                   self.team.callout.method))
+        world.record((now, CALLOUT_STARTED, tp.organisation, "", cls, 0, task, -1, "", "", "", "", "",
+                      len(tp.member_ids), self.team.callout.method))
         self.result = result = call_out(world.plan, self.team, world.streams, now, cls)
         ready = result.ready
         order = sorted((t, x) for x, t in enumerate(ready) if t is not None)
@@ -337,6 +351,8 @@ class TeamMobilisation:
         if None in deploy_ready:
             return  # a unit the team needs can never be ready: it cannot leave
         leave = max([*deploy_ready, *vehicles])
+        last = max(tp.deploy_units, key=lambda x: ready[x])
+        self.last_ready = tp.units[last] if not vehicles or ready[last] >= max(vehicles) else ""
         env.timeout(delay_until(now, leave)).callbacks.append(self._ready_to_leave)
 
     def records_until(self, end: float) -> Callable[[], list[tuple]] | None:
@@ -349,8 +365,10 @@ class TeamMobilisation:
             return None
         return partial(_records_until, self.result, self.vehicles, self.plan.organisation, self.cls, end)
 
-    def deploy(self) -> None:
-        """The team's organisation has acted on a deploy order."""
+    def deploy(self, task: int = 0) -> None:
+        """The team's organisation has acted on a deploy order (task ``task``)."""
+        if not self.deploy_ordered:
+            self.deploy_task = task
         self.deploy_ordered = True
         self._maybe_depart()
 
@@ -358,13 +376,17 @@ class TeamMobilisation:
         x = event.value
         tp, world = self.plan, self.world
         need = tp.needed[x]
-        world.record((world.env.now, UNIT_READY, tp.units[x], "", self.cls, need,
-                   f"{need} of {tp.sizes[x]} assembled"))
+        by = self.result.completed_by[x]
+        world.record((world.env.now, UNIT_READY, tp.units[x], "", self.cls, 0, 0, -1, "", "", "",
+                      tp.member_ids[by], tp.units[x], need, ""))
         world.pending -= 1
         world.check_end()
 
     def _ready_to_leave(self, _event) -> None:
         self.ready_to_leave = True
+        world = self.world
+        world.record((world.env.now, TEAM_READY, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
+                      "", self.last_ready, len(self.vehicles), ""))
         self._maybe_depart()
 
     def _maybe_depart(self) -> None:
@@ -372,12 +394,14 @@ class TeamMobilisation:
             return
         self.departed = True
         world = self.world
-        world.record((world.env.now, TEAM_DEPARTED, self.plan.organisation, "", self.cls, 0, ""))
+        world.record((world.env.now, TEAM_DEPARTED, self.plan.organisation, "", self.cls, 0,
+                      self.deploy_task if self.order_needed else 0, -1, "", "", "", "", "", 0, ""))
         transit = world.streams.sampler("transit", self.team.transit)()
         world.env.timeout(transit).callbacks.append(self._on_site)
 
     def _on_site(self, _event) -> None:
         world = self.world
-        world.record((world.env.now, TEAM_ON_SITE, self.plan.organisation, "", self.cls, 0, ""))
+        world.record((world.env.now, TEAM_ON_SITE, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
+                      "", "", 0, ""))
         world.on_site = True
         world.check_end()

@@ -47,12 +47,24 @@ from .team import TeamMobilisation
 ENDED_AT_HORIZON = "horizon"
 ENDED_DONE = "done"
 
+MAX_MESSAGES_AT_ONE_INSTANT = 10_000
+"""More messages arriving at one simulated instant than this means a loop of messages that takes
+no time (handlers and channels of zero duration sending to each other): the run stops with
+:class:`ZeroTimeLoop` instead of filling memory. The China scenario has 28 messages in all."""
+
+
+class ZeroTimeLoop(RuntimeError):
+    """A replication ended because messages kept arriving without simulated time passing.
+
+    A fault of the scenario (the command line reports it with exit code 2), not of the engine.
+    """
+
 
 class _Organisation:
     """The state of one organisation during a replication."""
 
-    __slots__ = ("plan", "name", "staff", "handling", "waits", "fired", "seen", "held", "next_change",
-                 "interarrival", "duration")
+    __slots__ = ("plan", "name", "staff", "handling", "waits", "first", "fired", "seen", "held",
+                 "next_change", "interarrival", "duration")
 
     def __init__(self, world: World, plan: OrganisationPlan) -> None:
         self.plan = plan
@@ -63,9 +75,12 @@ class _Organisation:
         self.handling = {h.index: world.streams.sampler(f"handling:{plan.name}:h{h.index}", h.time)
                          for h in handlers}
         self.waits: dict[int, set[str]] = {}
+        self.first: dict[int, int] = {}
+        """Per ``wait_for`` handler: the message that started its wait (the one its task handles)."""
         self.fired: set[int] = set()
         self.seen: set[tuple[str, str]] = set()
         self.held: dict[tuple[str, str], list[tuple[HandlerPlan, str, int]]] = {}
+        """Handlers waiting for an approval: (handler, class, message that triggered it)."""
         self.next_change = 1
         """Index of the next change in ``plan.schedule``."""
         background = plan.background
@@ -106,6 +121,9 @@ class World:
         self.on_site = False
         self._messages = 0
         self._tasks = 0
+        self._instant = -1.0
+        self._at_instant = 0
+        """Messages received at ``_instant`` (the guard against loops that take no time)."""
         self._down = dict.fromkeys(scenario.channels, 0)
         self._links: dict[tuple[str, str], _Link] = {}
         self._end = env.event()
@@ -165,7 +183,7 @@ class World:
         self._ran = True
         self.env.run(until=self._end)
         end = self.env.now
-        self.records.append((end, ENDED, "", "", "", 0, self._end.value))
+        self.records.append((end, ENDED, "", "", "", 0, 0, -1, "", "", "", "", "", 0, self._end.value))
         return EventLog(self.records, self.scenario.name, self.seed, self.replication,
                         self.team.records_until(end))
 
@@ -194,7 +212,8 @@ class World:
                 self._staff_change)
 
     def _outage(self, target: str, what: str, begins: bool) -> None:
-        self.record((self.env.now, OUTAGE_APPLIED, target, what, "", 0, "begins" if begins else "ends"))
+        self.record((self.env.now, OUTAGE_APPLIED, target, what, "", 0, 0, -1, "", "", "", "", "", 0,
+                     "begins" if begins else "ends"))
         if what == "organisation":
             self.orgs[target].staff.outage(begins)
         else:
@@ -203,13 +222,29 @@ class World:
     def _class_change(self, event: simpy.Event) -> None:
         self._messages += 1
         self._receive(self.scenario.accident.site, CLASS_CHANGE, event.value, self._messages,
-                      ACCIDENT, ACCIDENT)
+                      ACCIDENT, "", 0)
         self.pending -= 1
         self.check_end()
 
-    def _receive(self, name: str, kind: str, cls: str, ref: int, sender: str, info: str) -> None:
-        """A message arrives: log it, release held handlers, fire the handlers it triggers."""
-        self.record((self.env.now, MESSAGE_RECEIVED, name, kind, cls, ref, info))
+    def _receive(self, name: str, kind: str, cls: str, ref: int, sender: str, channel: str,
+                 task: int) -> None:
+        """A message arrives: log it, release held handlers, fire the handlers it triggers.
+
+        ``task`` is the task that sent it (0 for a class change).
+        """
+        now = self.env.now
+        if now == self._instant:
+            self._at_instant += 1
+            if self._at_instant > MAX_MESSAGES_AT_ONE_INSTANT:
+                raise ZeroTimeLoop(
+                    f"more than {MAX_MESSAGES_AT_ONE_INSTANT:,} messages arrived at t = {now:g} min "
+                    f"(the last: {kind!r} from {sender} to {name}): handlers and channels that take no "
+                    "time are sending to each other in a loop; give a handler or a channel a duration, "
+                    "or make a handler `once`")
+        else:
+            self._instant, self._at_instant = now, 1
+        self.record((now, MESSAGE_RECEIVED, name, kind, cls, ref, task, -1, sender, name, channel, "", "",
+                     0, ""))
         org = self.orgs[name]
         if org.plan.needs_approvals:
             key = (sender, kind)
@@ -223,32 +258,38 @@ class World:
         for h in handlers:
             if rank < h.min_rank:
                 continue
+            m = ref
             if h.wait_count:
                 if h.index in org.fired or sender not in h.wait_from:
                     continue
-                senders = org.waits.setdefault(h.index, set())
+                senders = org.waits.get(h.index)
+                if senders is None:
+                    senders = org.waits[h.index] = set()
+                    org.first[h.index] = ref
                 if sender in senders:
                     continue
                 senders.add(sender)
                 if len(senders) < h.wait_count:
                     continue
                 org.fired.add(h.index)
+                m = org.first[h.index]  # the task handles the message that started the wait
             elif h.once:  # the first matching message sets it going (held or not), and no other
                 if h.index in org.fired:
                     continue
                 org.fired.add(h.index)
             if h.approval is not None and h.approval not in org.seen:
-                org.held.setdefault(h.approval, []).append((h, cls, ref))
+                org.held.setdefault(h.approval, []).append((h, cls, m))
                 continue
-            self._fire(org, h, cls, ref)
+            self._fire(org, h, cls, m)
 
     def _fire(self, org: _Organisation, h: HandlerPlan, cls: str, ref: int) -> None:
         self.inflight += 1
         self._tasks += 1
-        self._queue_task((org, h.on, cls, self._tasks, f"m{ref} h{h.index}", org.handling[h.index](), h),
+        self._queue_task((org, h.on, cls, self._tasks, ref, h.index, org.handling[h.index](), h),
                          ACCIDENT_WORK)
 
-    # A task is a tuple (organisation, kind, class, task id, info, duration, handler or None): one
+    # A task is a tuple (organisation, kind, class, task id, message id, handler index, duration,
+    # handler or None) — message 0 and handler -1 for background work: one
     # is made for every piece of work, so it is kept as light as can be. It is queued for the
     # organisation's duty staff, started when a person takes it on, and finished ``duration``
     # later (times the organisation's slowdown, if it has one); only the finish is a simulation
@@ -256,41 +297,44 @@ class World:
     # on who is free.
 
     def _queue_task(self, task: tuple, priority: int) -> None:
-        org, kind, cls, ref, info, _, _ = task
-        self.record((self.env.now, TASK_QUEUED, org.name, kind, cls, ref, info))
+        org, kind, cls, ref, message, handler, _, _ = task
+        self.record((self.env.now, TASK_QUEUED, org.name, kind, cls, message, ref, handler, "", "", "", "",
+                     "", 0, ""))
         org.staff.take(priority, task)
 
     def _start_task(self, task: tuple) -> None:
-        org, kind, cls, ref, info, duration, _ = task
+        org, kind, cls, ref, message, handler, duration, _ = task
         env = self.env
-        self.record((env.now, TASK_STARTED, org.name, kind, cls, ref, info))
+        self.record((env.now, TASK_STARTED, org.name, kind, cls, message, ref, handler, "", "", "", "", "",
+                     0, ""))
         env.timeout(duration, task).callbacks.append(self._finish_task)
 
     def _start_slowed_task(self, task: tuple) -> None:
         """``_start_task`` at an organisation with a ``slowdown``: handling takes the factor of the
         period in which the task starts (routine background work does not)."""
-        org, kind, cls, ref, info, duration, handler = task
+        org, kind, cls, ref, message, index, duration, handler = task
         env = self.env
         now = env.now
-        self.record((now, TASK_STARTED, org.name, kind, cls, ref, info))
+        self.record((now, TASK_STARTED, org.name, kind, cls, message, ref, index, "", "", "", "", "", 0, ""))
         if handler is not None:
             duration *= org.plan.slowdown[self.plan.period_at(now)]
         env.timeout(duration, task).callbacks.append(self._finish_task)
 
     def _finish_task(self, event: simpy.Event) -> None:
-        org, kind, cls, ref, info, _, handler = event.value
+        org, kind, cls, ref, message, index, _, handler = event.value
         name = org.name
-        self.record((self.env.now, TASK_FINISHED, name, kind, cls, ref, info))
+        self.record((self.env.now, TASK_FINISHED, name, kind, cls, message, ref, index, "", "", "", "", "",
+                     0, ""))
         org.staff.release()
         if handler is None:
             return
         for to, send_kind in handler.sends:
-            self.send(name, to, send_kind, cls)
+            self.send(name, to, send_kind, cls, ref)
         if name == self.team.plan.organisation:
             if kind == MOBILISE:
-                self.team.mobilise(cls)
+                self.team.mobilise(cls, ref)
             elif kind == DEPLOY:
-                self.team.deploy()
+                self.team.deploy(ref)
         self.inflight -= 1
         self.check_end()
 
@@ -298,28 +342,29 @@ class World:
         """A piece of routine work arrives, below accident work; the next one is on its way."""
         org = event.value
         self._tasks += 1
-        self._queue_task((org, BACKGROUND, "", self._tasks, "", org.duration(), None), BACKGROUND_WORK)
+        self._queue_task((org, BACKGROUND, "", self._tasks, 0, -1, org.duration(), None), BACKGROUND_WORK)
         self.env.timeout(org.interarrival(), org).callbacks.append(self._background_arrival)
 
     # --- messages ---------------------------------------------------------------------------------
 
-    def send(self, sender: str, to: str, kind: str, cls: str) -> None:
-        """Start a message on its way from ``sender`` to ``to``."""
+    def send(self, sender: str, to: str, kind: str, cls: str, task: int = 0) -> None:
+        """Start a message on its way from ``sender`` to ``to`` (sent by task ``task``)."""
         self._messages += 1
         ref = self._messages
         now = self.env.now
-        self.record((now, MESSAGE_SENT, sender, kind, cls, ref, to))
+        self.record((now, MESSAGE_SENT, sender, kind, cls, ref, task, -1, sender, to, "", "", "", 0, ""))
         link = self._links.get((sender, to))
         if link is None:
             plan = self.plan.links.get((sender, to))
             if plan is None:  # no link: the graph checks report this; here the message is lost
-                self.record((now, MESSAGE_LOST, sender, kind, cls, ref, to))
+                self.record((now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to, "", "", "", 0,
+                             ""))
                 return
             link = self._links[(sender, to)] = _Link(self, plan)
         self.inflight += 1
-        self._attempt((sender, to, kind, cls, ref, link), 0, 0)
+        self._attempt((sender, to, kind, cls, ref, link, task), 0, 0)
 
-    # A message on its way is a tuple (sender, receiver, kind, class, message id, link). Its
+    # A message on its way is a tuple (sender, receiver, kind, class, message id, link, task). Its
     # attempts are callbacks on timeouts rather than a SimPy process: a replication sends dozens
     # of messages, and a process costs an event to start it and a resumption for every wait.
 
@@ -341,24 +386,26 @@ class World:
     def _attempt_failed(self, event: simpy.Event) -> None:
         """The sender notices a failed attempt: the same channel again, the next one, or lost."""
         message, c, attempt = event.value
-        sender, to, kind, cls, ref, link = message
+        sender, to, kind, cls, ref, link, task = message
         channels = link.plan.channels
         ch = channels[c]
         now, record = self.env.now, self.record
-        record((now, MESSAGE_FAILED, sender, kind, cls, ref, ch.name))
+        record((now, MESSAGE_FAILED, sender, kind, cls, ref, task, -1, sender, to, ch.name, "", "", 0, ""))
         if attempt + 1 < ch.attempts:
-            record((now, MESSAGE_RETRIED, sender, kind, cls, ref, ch.name))
+            record((now, MESSAGE_RETRIED, sender, kind, cls, ref, task, -1, sender, to, ch.name, "", "", 0,
+                    ""))
             self._attempt(message, c, attempt + 1)
         elif c + 1 < len(channels):
-            record((now, MESSAGE_REROUTED, sender, kind, cls, ref, channels[c + 1].name))
+            record((now, MESSAGE_REROUTED, sender, kind, cls, ref, task, -1, sender, to, channels[c + 1].name,
+                    "", "", 0, ""))
             self._attempt(message, c + 1, 0)
         else:
-            record((now, MESSAGE_LOST, sender, kind, cls, ref, to))
+            record((now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to, ch.name, "", "", 0, ""))
             self.inflight -= 1
             self.check_end()
 
     def _delivered(self, event: simpy.Event) -> None:
-        (sender, to, kind, cls, ref, _), channel = event.value
-        self._receive(to, kind, cls, ref, sender, f"{sender} via {channel}")
+        (sender, to, kind, cls, ref, _, task), channel = event.value
+        self._receive(to, kind, cls, ref, sender, channel, task)
         self.inflight -= 1
         self.check_end()

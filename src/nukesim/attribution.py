@@ -1,0 +1,327 @@
+"""What made it slow: each milestone's time split along its critical path.
+
+A milestone (``notified:<org>``, ``callout_started``, ``unit_ready:<unit>``, ``team_mobilized``,
+``team_departed``, ``team_on_site``) happens at the end of a causal chain of records: the class
+change reaches the site, a task there sends a message, the message's arrival sets a task going
+at the next organisation, … the mobilise task starts the call-out, the member who completes the
+limiting unit assembles, the vehicles are loaded, the order comes, the team drives. The typed
+event log names every link of that chain (a task's ``message``, a message's ``task``), so the
+chain is read back from the log, never guessed; ``critical_path`` returns it as consecutive
+:class:`Step` s from t = 0 to the milestone, and so the components add up to the milestone's
+time in every replication.
+
+The components (docs/attribution.md):
+
+- ``class_wait``: until the class change that starts the chain reaches the site (scenario input);
+- ``queueing``: a task waiting for a free person at its organisation (busy, off duty, handover,
+  outage);
+- ``handling``: the task being worked on;
+- ``holding``: a message waiting at its organisation for the approval or the other ``wait_for``
+  senders its handler needs (the chain follows the message the task handles: for ``wait_for`` the
+  first of the set);
+- ``transmission``: a message on its link — delay, failures, detection, retries, fallbacks;
+- ``callout``: from the call-out's start until the limiting unit is ready (delay, acknowledgement,
+  travel, re-pages);
+- ``loading``: vehicles still loading once the first unit was ready, when they were the last
+  thing the team waited for;
+- ``deploy_wait``: the team ready, waiting for the deploy order;
+- ``transit``: the drive to the site.
+
+A milestone's chain can pass through one organisation or link more than once; ``where`` names the
+organisation, the link (``sender->receiver``), the unit, or is empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
+
+import numpy as np
+
+from .events import (
+    ACCIDENT,
+    CALLOUT_STARTED,
+    CHANNEL,
+    MESSAGE,
+    MESSAGE_RECEIVED,
+    MESSAGE_SENT,
+    ORG,
+    RECEIVER,
+    SENDER,
+    TASK,
+    TASK_FINISHED,
+    TASK_QUEUED,
+    TASK_STARTED,
+    TEAM_DEPARTED,
+    TEAM_ON_SITE,
+    TEAM_READY,
+    UNIT,
+    UNIT_READY,
+    EventLog,
+)
+from .scenario.metricdefs import milestone_names
+from .scenario.problems import unknown
+from .stats import mean_ci, share_ci
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .scenario.models import Scenario
+
+COMPONENTS = ("class_wait", "queueing", "handling", "transmission", "holding", "callout", "loading",
+              "deploy_wait", "transit")
+"""Every component, in the order of the chain (the column order of attribution.csv's values)."""
+
+CSV_COLUMNS = ("replication", "metric", "component", "where", "minutes")
+"""The columns of attribution.csv (one row per replication, metric, component and where)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One piece of a critical path: ``component`` at ``where`` from ``start`` to ``end`` (minutes)."""
+
+    component: str
+    where: str
+    start: float
+    end: float
+
+    @property
+    def minutes(self) -> float:
+        return self.end - self.start
+
+
+class _Index:
+    """The links of one log's chain, looked up by id: tasks, messages, team milestones."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.tasks: dict[int, list] = {}  # task id -> [org, message, queued, started, finished]
+        self.messages: dict[int, list] = {}  # message id -> [sender, receiver, task, sent, received]
+        self.notified: dict[str, int] = {}  # organisation -> the first message it received
+        self.callout: tuple[float, int] | None = None
+        self.ready: dict[str, float] = {}
+        self.team_ready: tuple[float, str] | None = None
+        self.departed: float | None = None
+        self.on_site: float | None = None
+        for r in log.core:  # the chain never needs the member and vehicle records
+            typ, t = r[1], r[0]
+            if typ == TASK_QUEUED:
+                self.tasks[r[TASK]] = [r[ORG], r[MESSAGE], t, math.nan, math.nan]
+            elif typ == TASK_STARTED:
+                self.tasks[r[TASK]][3] = t
+            elif typ == TASK_FINISHED:
+                self.tasks[r[TASK]][4] = t
+            elif typ == MESSAGE_SENT:
+                self.messages[r[MESSAGE]] = [r[SENDER], r[RECEIVER], r[TASK], t, math.nan]
+            elif typ == MESSAGE_RECEIVED:
+                m = r[MESSAGE]
+                if r[SENDER] == ACCIDENT:
+                    self.messages[m] = [ACCIDENT, r[RECEIVER], 0, 0.0, t]
+                else:
+                    self.messages[m][4] = t
+                    if not r[CHANNEL]:
+                        raise ValueError(f"message {m} was received over no channel")
+                self.notified.setdefault(r[ORG], m)
+            elif typ == CALLOUT_STARTED:
+                self.callout = (t, r[TASK])
+            elif typ == UNIT_READY:
+                self.ready.setdefault(r[UNIT], t)
+            elif typ == TEAM_READY:
+                self.team_ready = (t, r[UNIT])
+            elif typ == TEAM_DEPARTED:
+                self.departed = t
+            elif typ == TEAM_ON_SITE:
+                self.on_site = t
+
+    def message_chain(self, m: int, steps: list[Step]) -> None:
+        """Steps back from message ``m``'s arrival to t = 0, appended latest first."""
+        while True:
+            sender, receiver, task, sent, received = self.messages[m]
+            if sender == ACCIDENT:
+                steps.append(Step("class_wait", "", 0.0, received))
+                return
+            steps.append(Step("transmission", f"{sender}->{receiver}", sent, received))
+            org, m, queued, started, finished = self.tasks[task]
+            steps.append(Step("handling", org, started, finished))
+            steps.append(Step("queueing", org, queued, started))
+            steps.append(Step("holding", org, self.messages[m][4], queued))
+
+    def task_chain(self, task: int, steps: list[Step]) -> None:
+        org, m, queued, started, finished = self.tasks[task]
+        steps.append(Step("handling", org, started, finished))
+        steps.append(Step("queueing", org, queued, started))
+        steps.append(Step("holding", org, self.messages[m][4], queued))
+        self.message_chain(m, steps)
+
+    def unit_chain(self, unit: str, steps: list[Step]) -> None:
+        assert self.callout is not None
+        start, task = self.callout
+        steps.append(Step("callout", unit, start, self.ready[unit]))
+        self.task_chain(task, steps)
+
+    def departure_chain(self, steps: list[Step]) -> None:
+        assert self.team_ready is not None and self.departed is not None
+        ready, last = self.team_ready
+        steps.append(Step("deploy_wait", "", ready, self.departed))
+        if last:
+            self.unit_chain(last, steps)
+        else:  # the vehicles were loaded last; loading began when the first unit was ready
+            first = min(self.ready, key=self.ready.__getitem__)
+            steps.append(Step("loading", "", self.ready[first], ready))
+            self.unit_chain(first, steps)
+
+
+def critical_path(log: EventLog, metric: str, scenario: Scenario) -> list[Step] | None:
+    """The steps from t = 0 to ``metric``'s event, in time order; None if it did not happen."""
+    return critical_paths(log, scenario, [metric])[metric]
+
+
+def critical_paths(log: EventLog, scenario: Scenario, metrics: Iterable[str] | None = None
+                   ) -> dict[str, list[Step] | None]:
+    """The critical path of every milestone metric (or of ``metrics``); None where it is missing."""
+    x = _Index(log)
+    out: dict[str, list[Step] | None] = {}
+    for metric in milestone_names(scenario) if metrics is None else metrics:
+        steps: list[Step] = []
+        prefix, _, name = metric.partition(":")
+        if prefix == "notified":
+            if name not in x.notified:
+                out[metric] = None
+                continue
+            x.message_chain(x.notified[name], steps)
+        elif prefix == "callout_started":
+            if x.callout is None:
+                out[metric] = None
+                continue
+            x.task_chain(x.callout[1], steps)
+        elif prefix == "unit_ready":
+            if name not in x.ready:
+                out[metric] = None
+                continue
+            x.unit_chain(name, steps)
+        elif prefix == "team_mobilized":
+            if len(x.ready) < len(scenario.team.units):
+                out[metric] = None
+                continue
+            last = max(scenario.team.units, key=x.ready.__getitem__)  # the first of equals
+            x.unit_chain(last, steps)
+        elif prefix == "team_departed":
+            if x.departed is None:
+                out[metric] = None
+                continue
+            x.departure_chain(steps)
+        elif prefix == "team_on_site":
+            if x.on_site is None:
+                out[metric] = None
+                continue
+            assert x.departed is not None
+            steps.append(Step("transit", "", x.departed, x.on_site))
+            x.departure_chain(steps)
+        else:
+            raise ValueError(f"{metric!r} is not a milestone metric (see nukesim.scenario.metricdefs)")
+        steps.reverse()
+        out[metric] = steps
+    return out
+
+
+def attribution_rows(log: EventLog, scenario: Scenario) -> list[tuple[str, str, str, float]]:
+    """``(metric, component, where, minutes)`` of one replication: every milestone's path summed
+    by component and where, in chain order, zero minutes left out (the rows of attribution.csv)."""
+    rows: list[tuple[str, str, str, float]] = []
+    for metric, steps in critical_paths(log, scenario).items():
+        if steps is None:
+            continue
+        summed: dict[tuple[str, str], float] = {}
+        for s in steps:
+            key = (s.component, s.where)
+            summed[key] = summed.get(key, 0.0) + s.minutes
+        rows += [(metric, c, w, m) for (c, w), m in summed.items() if m != 0.0]
+    return rows
+
+
+# --- over replications --------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = ("metric", "component", "where", "mean", "mean_low", "mean_high", "share", "share_low",
+                   "share_high", "on_path", "on_path_low", "on_path_high", "n", "missing")
+"""The columns of :func:`summarise_attribution`'s DataFrame."""
+
+
+def summarise_attribution(rows: Sequence[tuple[int, str, str, str, float]], milestones: dict[str, np.ndarray],
+                          replications: Sequence[int]) -> pd.DataFrame:
+    """Each (metric, component, where) over the replications, largest mean first within a metric.
+
+    ``rows`` are ``(replication, metric, component, where, minutes)``; ``milestones`` holds each
+    milestone metric's value per replication (NaN = missing) in the order of ``replications``.
+    Over the ``n`` replications where the milestone happened (a missing one is counted in
+    ``missing``, not dropped): ``mean`` minutes (0 where it was not on the path) with its 95 % CI;
+    ``share`` of the milestone's time, the mean over those replications with a time above 0; and
+    ``on_path``, the share of replications in which it was on the path at all (Wilson interval).
+    """
+    import pandas as pd
+
+    position = {r: i for i, r in enumerate(replications)}
+    grouped: dict[tuple[str, str, str], dict[int, float]] = {}
+    for rep, metric, component, where, minutes in rows:
+        if metric in milestones:
+            per = grouped.setdefault((metric, component, where), {})
+            per[position[rep]] = per.get(position[rep], 0.0) + minutes
+    order = {c: i for i, c in enumerate(COMPONENTS)}
+    out = []
+    for metric, values in milestones.items():
+        done = ~np.isnan(values)
+        n, missing = int(done.sum()), int((~done).sum())
+        total = values[done]
+        positive = total > 0
+        keys = sorted((k for k in grouped if k[0] == metric), key=lambda k: (order[k[1]], k[2]))
+        for key in keys:
+            minutes = np.zeros(len(values))
+            per = grouped[key]
+            minutes[list(per)] = list(per.values())
+            minutes = minutes[done]
+            shares = minutes[positive] / total[positive]
+            on = int(np.count_nonzero(np.isin(np.flatnonzero(done), list(per))))
+            # minutes and shares are never negative: a t-interval reaching below 0 is cut there
+            mean_low, mean_high = mean_ci(minutes) if n else (math.nan, math.nan)
+            share_low, share_high = mean_ci(shares) if len(shares) else (math.nan, math.nan)
+            mean_low, share_low = max(0.0, mean_low), max(0.0, share_low)
+            on_low, on_high = share_ci(on, n)
+            out.append((metric, key[1], key[2], float(minutes.mean()) if n else math.nan, mean_low, mean_high,
+                        float(shares.mean()) if len(shares) else math.nan, share_low, share_high,
+                        on / n if n else math.nan, on_low, on_high, n, missing))
+    frame = pd.DataFrame(out, columns=list(SUMMARY_COLUMNS))
+    metric_order = {m: i for i, m in enumerate(milestones)}
+    frame["_m"] = frame["metric"].map(metric_order)
+    frame = frame.sort_values(["_m", "mean"], ascending=[True, False], kind="stable").drop(columns="_m")
+    return frame.reset_index(drop=True)
+
+
+def explain(result, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+    """The attribution of a ``Replications`` run with ``attribution=True``, as a DataFrame
+    (:data:`SUMMARY_COLUMNS`), for every milestone metric or those in ``metrics``."""
+    if result.attribution is None:
+        raise ValueError("these replications kept no attribution: run replicate(..., attribution=True)")
+    names = milestone_names(result.scenario)
+    chosen = names if metrics is None else list(metrics)
+    for metric in chosen:
+        if metric not in names:
+            raise ValueError(unknown("milestone metric", metric, names))
+    reps = list(range(result.first, result.first + len(result)))
+    rows = [(r, *row) for r in reps for row in result.attribution.get(r, ()) if row[0] in chosen]
+    return summarise_attribution(rows, {m: result.column(m) for m in chosen}, reps)
+
+
+def write_csv(target: str | os.PathLike | IO[str], result) -> None:
+    """attribution.csv: one row per replication, milestone, component and where with non-zero
+    minutes (``repr`` of the float, exact when read back); a missing milestone has no rows."""
+    if isinstance(target, (str, os.PathLike)):
+        with open(target, "w", newline="", encoding="utf-8") as fh:
+            write_csv(fh, result)
+        return
+    writer = csv.writer(target, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in sorted(result.attribution or {}):
+        writer.writerows((r, metric, component, where, repr(float(minutes)))
+                         for metric, component, where, minutes in result.attribution[r])

@@ -1,0 +1,119 @@
+"""The registry of metrics: every metric a scenario produces, its kind, unit and definition.
+
+One table that the metrics, the summary tables, the statistics, the exports and the command line
+all read, instead of each recognising a metric by its name's prefix. It lives in the scenario
+layer because the scenario names metrics (objectives refer to them) and that layer must not import
+the engine; ``nukesim.metrics`` computes them.
+
+Kinds:
+
+- ``time_to_event``: minutes from t = 0 until something happened; missing when it did not happen
+  before the run ended (a censored observation, not zero).
+- ``level``: minutes averaged over what happened; missing when there was nothing to average.
+- ``share``: a fraction between 0 and 1; missing when there was nothing to measure.
+
+A *milestone* is a time to an event along the chain the attribution explains (``nukesim explain``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Scenario
+
+TIME_TO_EVENT = "time_to_event"
+LEVEL = "level"
+SHARE = "share"
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """One metric, or one family of metrics (``notified:<org>``)."""
+
+    pattern: str
+    """The name, or ``prefix:<organisation>`` / ``prefix:<unit>`` for one metric per each."""
+    kind: str
+    """``time_to_event``, ``level`` or ``share``."""
+    unit: str
+    """``minutes`` or ``share``."""
+    milestone: bool
+    """A time to an event whose critical path the attribution explains."""
+    computed: str
+    """How it is computed from the event log (docs/engine.md shows this table)."""
+
+    @property
+    def prefix(self) -> str:
+        """``notified`` for ``notified:<org>``; the whole name for a single metric."""
+        return self.pattern.split(":", 1)[0]
+
+    @property
+    def per(self) -> str | None:
+        """``organisation``, ``unit``, or None for a single metric."""
+        return self.pattern[len(self.prefix) + 2:-1] if ":" in self.pattern else None
+
+
+METRICS: tuple[MetricDef, ...] = (
+    MetricDef("callout_started", TIME_TO_EVENT, "minutes", True, "the `callout` record"),
+    MetricDef("team_mobilized", TIME_TO_EVENT, "minutes", True,
+              "the latest `unit_ready:<unit>`; missing if any unit is"),
+    MetricDef("team_departed", TIME_TO_EVENT, "minutes", True, "the `departed` record"),
+    MetricDef("team_on_site", TIME_TO_EVENT, "minutes", True, "the `on_site` record"),
+    MetricDef("notified:<organisation>", TIME_TO_EVENT, "minutes", True,
+              "the first `received` at the organisation"),
+    MetricDef("wait:<organisation>", LEVEL, "minutes", False,
+              "mean queueing wait over every task queued at the organisation, accident and background "
+              "work alike: started − queued, or end of run − queued for a task still waiting when the run "
+              "ended (its wait so far, so a saturated organisation is not flattered); missing if no task "
+              "was queued"),
+    MetricDef("utilization:<organisation>", SHARE, "share", False,
+              "busy staff-minutes (started to finished, or to the end for work still running) divided "
+              "by the integral of the `staff` level over [0, end]"),
+    MetricDef("unit_ready:<unit>", TIME_TO_EVENT, "minutes", True, "the unit's `unit_ready` record"),
+)
+"""Every metric, in the order ``metric_names`` lists them."""
+
+_BY_PREFIX = {m.prefix: m for m in METRICS}
+
+
+def metric_def(name: str) -> MetricDef:
+    """The registry entry of a metric name (``notified:plant`` → ``notified:<organisation>``).
+
+    Raises ``KeyError`` for a name no scenario can produce.
+    """
+    return _BY_PREFIX[name.split(":", 1)[0]]
+
+
+def is_time_to_event(metric: str) -> bool:
+    """True for metrics that are the time something happened (missing = not within the horizon),
+    false for levels and shares (missing = there was no work to measure)."""
+    return metric_def(metric).kind == TIME_TO_EVENT
+
+
+def is_share(metric: str) -> bool:
+    """True for metrics that are a fraction (printed as such, not as a duration)."""
+    return metric_def(metric).kind == SHARE
+
+
+def is_milestone(metric: str) -> bool:
+    """True for the times to an event that the attribution explains."""
+    return metric_def(metric).milestone
+
+
+def metric_names(scenario: Scenario) -> list[str]:
+    """Every metric name this scenario can produce (DESIGN.md §5), in registry order."""
+    names: list[str] = []
+    for m in METRICS:
+        if m.per == "organisation":
+            names += [f"{m.prefix}:{org}" for org in scenario.organisations]
+        elif m.per == "unit":
+            names += [f"{m.prefix}:{unit}" for unit in scenario.team.units]
+        else:
+            names.append(m.pattern)
+    return names
+
+
+def milestone_names(scenario: Scenario) -> list[str]:
+    """The milestone metrics of this scenario, in ``metric_names`` order."""
+    return [name for name in metric_names(scenario) if is_milestone(name)]

@@ -1,0 +1,54 @@
+"""A loop of messages that takes no simulated time ends the replication with a clear error."""
+
+from __future__ import annotations
+
+import pytest
+from builders import build
+from typer.testing import CliRunner
+
+from nukesim.cli import app
+from nukesim.sim import MAX_MESSAGES_AT_ONE_INSTANT, ZeroTimeLoop, simulate
+
+
+def ping_pong(pong_time: float):
+    """a and b answer each other's messages at once over an instant channel; c is the team's."""
+    return build(
+        accident={"site": "a", "timeline": [{"at": 5, "class": "alert"}]},
+        organisations={
+            "a": {"handlers": [
+                {"on": "class_change", "time": 0, "send": [{"to": "b", "kind": "ping"},
+                                                           {"to": "c", "kind": "mobilise"},
+                                                           {"to": "c", "kind": "deploy"}]},
+                {"on": "pong", "time": pong_time, "send": [{"to": "b", "kind": "ping"}]}]},
+            "b": {"handlers": [{"on": "ping", "time": 0, "send": [{"to": "a", "kind": "pong"}]}]},
+            "c": {"handlers": [{"on": "mobilise"}, {"on": "deploy"}]},
+        },
+        links=[{"from": "a", "to": "b", "channel": "instant"}, {"from": "b", "to": "a", "channel": "instant"},
+               {"from": "a", "to": "c", "channel": "instant"}],
+        authority={"mobilise": ["a"], "deploy": ["a"]},
+        team={"organisation": "c", "units": {"u": {"size": 1}}, "members": {"all": {"share": 1.0}}},
+        horizon="2h",
+    )
+
+
+def test_a_zero_time_message_loop_stops_the_run_at_the_limit():
+    with pytest.raises(ZeroTimeLoop, match="at t = 5 min") as caught:
+        simulate(ping_pong(0), seed=1)
+    assert f"{MAX_MESSAGES_AT_ONE_INSTANT:,}" in str(caught.value)
+
+
+def test_the_same_loop_with_time_passing_runs_to_the_horizon():
+    # a minute per pong: pongs arrive at 5, 6, …, 119 (the horizon at 120 was scheduled first)
+    log = simulate(ping_pong(1), seed=1)
+    received = [e.t for e in log if e.type == "received" and e.org == "a" and e.kind == "pong"]
+    assert log.end == 120.0 and received == [float(t) for t in range(5, 120)]
+
+
+def test_the_cli_reports_the_loop_with_exit_code_2(tmp_path):
+    import yaml
+
+    path = tmp_path / "loop.yaml"
+    path.write_text(yaml.safe_dump(ping_pong(0).model_dump(mode="json", by_alias=True, exclude_none=True)))
+    result = CliRunner().invoke(app, ["run", str(path), "-n", "2", "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    assert "messages arrived at t = 5 min" in result.output and "Traceback" not in result.output
