@@ -102,6 +102,7 @@ TEAM_DEPARTED = "departed"
 TEAM_ON_SITE = "on_site"
 # The run ----------------------------------------------------------------------------------------
 INJECT_APPLIED = "inject"
+PLAYER_ACTED = "player"
 OUTAGE_APPLIED = "outage"
 ENDED = "ended"
 
@@ -153,8 +154,21 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType(OUTAGE_APPLIED, "an organisation or channel becomes unavailable or available again",
               {"org": "organisation or channel", "kind": "`organisation` or `channel`",
                "detail": "`begins` or `ends`"}),
-    EventType(INJECT_APPLIED, "reserved for training-exercise injects",
-              {"org": "organisation", "detail": "what"}),
+    EventType(INJECT_APPLIED, "an inject changes the world (nukesim.scenario.injects); an outage logs "
+              "`outage` records instead",
+              {"org": "organisation concerned (the site for a class change, the team's for members "
+                      "and vehicles)", "kind": "message kind of a report; `escalates`/`de-escalates`/"
+                      "`confirms` for a class change; `begins`/`ends` for a link cut",
+               "cls": "class of a report or class change", "message": "message id of a report",
+               "sender": "who a report claims sent it; the link's sender", "receiver": "whom it concerns",
+               "channel": "a report's note: `spurious`, `contradictory` or `true`",
+               "unit": "unit whose members are unavailable", "n": "members, vehicles or surge tasks",
+               "detail": "the inject's type"}),
+    EventType(PLAYER_ACTED, "a player's action on a message (training exercises)",
+              {"org": "played organisation", "kind": "`send`, `acknowledge`, `hold`, `callout`, `deploy`, "
+                      "or `refused` (no authority)", "cls": "class", "message": "message it answers",
+               "task": "the player's task", "receiver": "to whom it sends",
+               "detail": "message kind sent, or why it was refused"}),
     EventType(CALLOUT_STARTED, "the duty officer starts the call-out",
               {**_TEAM, "task": "the mobilise task whose end started it", "n": "members",
                "detail": "`page` or `tree`"}),

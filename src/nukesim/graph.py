@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from nukesim.scenario.calendar import period_at
+from nukesim.scenario.dispatch import HandlerState, dispatch, handler_plans
 from nukesim.scenario.durations import format_duration
 from nukesim.scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, ORDER_KINDS, Scenario
 from nukesim.scenario.problems import Problem, did_you_mean
@@ -126,10 +127,8 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
     if s.accident.site != without_org:
         for change in s.accident.timeline:
             post(change.at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
-    seen: set[tuple[str, str | None, str]] = set()  # (org, sender, kind) received, for approvals
-    counted: dict[tuple[str, int], set[str | None]] = {}  # wait_for handler -> senders heard so far
-    once: set[tuple[str, int]] = set()  # handlers with `once` that a message has set going
-    held: dict[tuple[str, str | None, str], list[tuple[int, str]]] = {}  # (org, approver, kind) -> handlers
+    plans = {org: handler_plans(s, org) for org in s.organisations}
+    states = {org: HandlerState() for org in s.organisations}  # what each one's handlers remember
 
     def fire(org: str, i: int, cls: str, trigger: ArrivalKey, now: float) -> None:
         key = (org, i, cls)
@@ -146,35 +145,18 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
                 channel, delay = carrier[(org, send.to)]
                 post(done + delay, (send.to, send.kind, cls, org), key, channel)
 
+    rank = {c: i for i, c in enumerate(s.classes)}
     while queue:
         now, _, arrival, sender_firing, channel = heapq.heappop(queue)
         if arrival in times.arrivals:
             continue
         times.arrivals[arrival] = (now, sender_firing, channel)
         org, kind, cls, sender = arrival
-        seen.add((org, sender, kind))
-        for i, held_cls in held.pop((org, sender, kind), []):  # an approval releases its handlers
-            fire(org, i, held_cls, arrival, now)
-        for i, handler in enumerate(s.organisations[org].handlers):
-            if handler.on != kind or (handler.class_at_least is not None
-                                      and s.class_rank(cls) < s.class_rank(handler.class_at_least)):
-                continue
-            if handler.wait_for is not None:  # fires once, on the message that completes the count
-                heard = counted.setdefault((org, i), set())
-                if len(heard) >= handler.wait_for.count or sender not in handler.wait_for.from_:
-                    continue
-                heard.add(sender)
-                if len(heard) < handler.wait_for.count:
-                    continue
-            elif handler.once:  # the first message sets it going, held for approval or not
-                if (org, i) in once:
-                    continue
-                once.add((org, i))
-            approval = handler.approval
-            if approval is not None and (org, approval.from_, approval.kind) not in seen:
-                held.setdefault((org, approval.from_, approval.kind), []).append((i, cls))
-                continue
-            fire(org, i, cls, arrival, now)
+        # the engine's rules (one function); the arrival that set a handler going *now* is the one
+        # its time depends on, so it is the trigger of the fastest chain
+        for handler, h_cls, _ in dispatch(states[org], plans[org].get(kind), sender, kind, cls, rank[cls],
+                                          arrival):
+            fire(org, handler.index, h_cls, arrival, now)
     return times
 
 

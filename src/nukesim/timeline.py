@@ -30,6 +30,7 @@ from .events import (
     MESSAGE_RETRIED,
     MESSAGE_SENT,
     OUTAGE_APPLIED,
+    PLAYER_ACTED,
     STAFF_CHANGED,
     TASK_FINISHED,
     TASK_QUEUED,
@@ -123,6 +124,8 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             row(t, org, "unavailable" if e.detail == "begins" else "available again", kind)
         elif typ == INJECT_APPLIED:
             row(t, org, "inject", e.detail)
+        elif typ == PLAYER_ACTED:
+            row(t, org, f"player: {kind}", f"{e.detail} to {e.receiver}" if e.receiver else e.detail)
         elif typ == CALLOUT_STARTED:
             how = (f"page to all {e.n} members" if e.detail == "page"
                    else f"call tree, each caller calls {team.callout.fanout}; {e.n} members")

@@ -17,25 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..scenario.calendar import period_changes, staff_schedule
+from ..scenario.dispatch import HandlerPlan, handler_plans
 from ..scenario.models import PERIODS, Scenario, Team
 
-
-@dataclass(frozen=True, slots=True)
-class HandlerPlan:
-    index: int
-    """Position among the organisation's handlers (names the task in the log)."""
-    on: str
-    min_rank: int
-    wait_count: int
-    """0 when the handler does not wait for several senders."""
-    wait_from: frozenset[str]
-    approval: tuple[str, str] | None
-    """``(sender, kind)`` that must have been received before the handler fires."""
-    once: bool
-    """Fires at most once per replication (a ``wait_for`` handler does anyway: False for it)."""
-    time: object
-    sends: tuple[tuple[str, str], ...]
-    """``(to, kind)`` in the order listed."""
+__all__ = ["HandlerPlan", "Plan", "plan_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +114,7 @@ def plan_for(scenario: Scenario) -> Plan:
 
 def compile_plan(s: Scenario) -> Plan:
     rank = {c: i for i, c in enumerate(s.classes)}
-    orgs = {name: _organisation(s, name, rank) for name in s.organisations}
+    orgs = {name: _organisation(s, name) for name in s.organisations}
     links = {}
     for link in s.links:
         channels = tuple(
@@ -149,27 +134,13 @@ def compile_plan(s: Scenario) -> Plan:
     )
 
 
-def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationPlan:
+def _organisation(s: Scenario, name: str) -> OrganisationPlan:
     org = s.organisations[name]
-    by_kind: dict[str, list[HandlerPlan]] = {}
-    for i, h in enumerate(org.handlers):
-        plan = HandlerPlan(
-            index=i,
-            on=h.on,
-            min_rank=0 if h.class_at_least is None else rank[h.class_at_least],
-            wait_count=0 if h.wait_for is None else h.wait_for.count,
-            wait_from=frozenset() if h.wait_for is None else frozenset(h.wait_for.from_),
-            approval=None if h.approval is None else (h.approval.from_, h.approval.kind),
-            once=h.once and h.wait_for is None,
-            time=h.time,
-            sends=tuple((send.to, send.kind) for send in h.send),
-        )
-        by_kind.setdefault(h.on, []).append(plan)
     schedule = tuple(staff_schedule(s, org))
     slowdown = tuple(org.slowdown[p] for p in PERIODS)
     return OrganisationPlan(
         name=name,
-        handlers={kind: tuple(hs) for kind, hs in by_kind.items()},
+        handlers=handler_plans(s, name),
         schedule=schedule,
         capacity=max(1, max(level for _, level in schedule)),
         background=org.background,

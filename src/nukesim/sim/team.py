@@ -48,22 +48,33 @@ class CallOutResult:
     replications computes metrics, which never read them.
     """
 
-    __slots__ = ("ready", "completed_by", "_records", "_build")
+    __slots__ = ("ready", "completed_by", "assembled", "_records", "_build", "_dropped")
 
     def __init__(self, ready: tuple[list[float | None], list[int]], records: list[tuple] | None = None,
-                 build: Callable[[], list[tuple]] | None = None) -> None:
+                 build: Callable[[], list[tuple]] | None = None, assembled: np.ndarray | None = None) -> None:
         self.ready, self.completed_by = ready
         """Per unit: when it reached its threshold, or None if too few members can assemble; and
         the member (index in member order, -1 if none) whose assembly made it ready."""
+        self.assembled = assembled
+        """Per member: when it assembles (inf if never)."""
         self._records = records
         self._build = build
+        self._dropped: list[tuple[frozenset[str], float]] = []
 
     @property
     def records(self) -> list[tuple]:
         """Member records (paged, unreachable, acknowledged, assembled), not in time order."""
         if self._records is None:
             self._records, self._build = self._build(), None
+        if self._dropped:
+            for members, after in self._dropped:
+                self._records = [r for r in self._records if r[0] <= after or r[2] not in members]
+            self._dropped = []
         return self._records
+
+    def drop(self, members: frozenset[str], after: float) -> None:
+        """Members made unavailable at ``after`` (an inject): none of their records after it."""
+        self._dropped.append((members, after))
 
 
 def member_draws(tp: TeamPlan, team: Team, streams: Streams) -> tuple[np.ndarray, ...]:
@@ -99,19 +110,27 @@ def repage_draws(tp: TeamPlan, streams: Streams, attempts: int) -> np.ndarray:
     return out
 
 
-def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str) -> CallOutResult:
-    """Every member's response to a call-out the duty officer starts at ``start``."""
+def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str,
+             lost: np.ndarray | None = None) -> CallOutResult:
+    """Every member's response to a call-out the duty officer starts at ``start``.
+
+    ``lost`` (an inject): members, as a mask in member order, that no page or call reaches.
+    """
     tp = plan.team
     u, ack, travel = member_draws(tp, team, streams)
+    if lost is not None:
+        u[lost] = 2.0  # above any probability: never reached
     first = start + team.callout.delay
     repage = team.callout.repage
     if team.callout.method == "page":
         if repage is None:
             build, assembled = _page(plan, tp, u, ack, travel, first, cls)
         else:
-            build, assembled = _page_again(plan, tp, u, ack, travel, first, cls, repage.after,
-                                           repage_draws(tp, streams, repage.attempts))
-        return CallOutResult(_ready_times(tp, assembled), build=build)
+            again = repage_draws(tp, streams, repage.attempts)
+            if lost is not None:
+                again[:, lost] = 2.0
+            build, assembled = _page_again(plan, tp, u, ack, travel, first, cls, repage.after, again)
+        return CallOutResult(_ready_times(tp, assembled), build=build, assembled=assembled)
     n = len(tp.member_ids)
     per_call = team.callout.per_call
     calls = (np.full(n, per_call.value) if isinstance(per_call, Fixed)
@@ -121,9 +140,12 @@ def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str) -
         k = repage.attempts
         recalls = (np.full((k, n), per_call.value) if isinstance(per_call, Fixed)
                    else per_call.sample(streams.rng("callout:repage"), k * n).reshape(k, n))
-        again = (repage.after, repage_draws(tp, streams, k).tolist(), recalls.tolist())
+        again_u = repage_draws(tp, streams, k)
+        if lost is not None:
+            again_u[:, lost] = 2.0
+        again = (repage.after, again_u.tolist(), recalls.tolist())
     records, assembled = _tree(plan, tp, u, ack, travel, calls, team.callout.fanout, first, cls, again)
-    return CallOutResult(_ready_times(tp, assembled), records)
+    return CallOutResult(_ready_times(tp, assembled), records, assembled=assembled)
 
 
 def _page(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str):
@@ -327,6 +349,14 @@ class TeamMobilisation:
         self.result: CallOutResult | None = None
         self.vehicles: list[float] = []
         """When each vehicle is loaded."""
+        self.lost: np.ndarray | None = None
+        """Members made unavailable by injects (a mask in member order); None: nobody."""
+        self.vehicles_lost = 0
+        """Vehicles taken out of use by injects before the call-out."""
+        self.generation = 0
+        """Bumped when injects change the call-out's outcome: older scheduled events are void."""
+        self.units_done: set[int] = set()
+        """Units that have become ready."""
 
     def mobilise(self, cls: str, task: int = 0) -> None:
         """The team's organisation has acted on a mobilise order (``task``): start the call-out (once)."""
@@ -338,22 +368,30 @@ class TeamMobilisation:
         now = env.now
         world.record((now, CALLOUT_STARTED, tp.organisation, "", cls, 0, task, -1, "", "", "", "", "",
                       len(tp.member_ids), self.team.callout.method))
-        self.result = result = call_out(world.plan, self.team, world.streams, now, cls)
+        self.result = result = call_out(world.plan, self.team, world.streams, now, cls, self.lost)
         ready = result.ready
         order = sorted((t, x) for x, t in enumerate(ready) if t is not None)
         for t, x in order:
             world.pending += 1
-            env.timeout(delay_until(now, t), x).callbacks.append(self._unit_ready)
+            env.timeout(delay_until(now, t), (x, 0)).callbacks.append(self._unit_ready)
         if not order:
             return  # no unit can ever be ready: nothing is loaded, nobody leaves
         self.vehicles = vehicles = load_vehicles(self.team, world.streams, order[0][0])
+        if self.vehicles_lost:
+            del vehicles[max(0, len(vehicles) - self.vehicles_lost):]
+        self._leave(now)
+
+    def _leave(self, now: float) -> None:
+        """Schedule the moment the team is ready to leave, if it can ever be."""
+        tp, ready, vehicles = self.plan, self.result.ready, self.vehicles
         deploy_ready = [ready[x] for x in tp.deploy_units]
         if None in deploy_ready:
             return  # a unit the team needs can never be ready: it cannot leave
         leave = max([*deploy_ready, *vehicles])
         last = max(tp.deploy_units, key=lambda x: ready[x])
         self.last_ready = tp.units[last] if not vehicles or ready[last] >= max(vehicles) else ""
-        env.timeout(delay_until(now, leave)).callbacks.append(self._ready_to_leave)
+        self.world.env.timeout(delay_until(now, max(leave, now)), self.generation).callbacks.append(
+            self._ready_to_leave)
 
     def records_until(self, end: float) -> Callable[[], list[tuple]] | None:
         """A function that builds the member and vehicle records up to ``end``; None before a call-out.
@@ -373,7 +411,10 @@ class TeamMobilisation:
         self._maybe_depart()
 
     def _unit_ready(self, event) -> None:
-        x = event.value
+        x, generation = event.value
+        if generation != self.generation:
+            return  # an inject changed the call-out since this was scheduled
+        self.units_done.add(x)
         tp, world = self.plan, self.world
         need = tp.needed[x]
         by = self.result.completed_by[x]
@@ -382,7 +423,9 @@ class TeamMobilisation:
         world.pending -= 1
         world.check_end()
 
-    def _ready_to_leave(self, _event) -> None:
+    def _ready_to_leave(self, event) -> None:
+        if event.value != self.generation:
+            return
         self.ready_to_leave = True
         world = self.world
         world.record((world.env.now, TEAM_READY, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
@@ -404,4 +447,78 @@ class TeamMobilisation:
         world.record((world.env.now, TEAM_ON_SITE, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
                       "", "", 0, ""))
         world.on_site = True
+        world.check_end()
+
+    # --- injects (nukesim.sim.injects) -------------------------------------------------------------
+
+    def lose_members(self, unit: str, count: int | str) -> None:
+        """Members of ``unit`` (its last ``count``, or all) can no longer respond, from now.
+
+        Before the call-out they will not be reached. After it has started, those who have not
+        assembled yet never do: the units' readiness, the loading and the departure are worked
+        out again from this moment (the numpy call-out stands; only its outcome is cut).
+        """
+        tp = self.plan
+        x = tp.units.index(unit)
+        start, stop = tp.unit_bounds[x]
+        first = start if count == "all" else max(start, stop - int(count))
+        if self.result is None:
+            if self.lost is None:
+                self.lost = np.zeros(len(tp.member_ids), dtype=bool)
+            self.lost[first:stop] = True
+            return
+        now = self.world.env.now
+        assembled = self.result.assembled.copy()
+        gone = [m for m in range(first, stop) if assembled[m] > now]
+        if not gone:
+            return
+        assembled[gone] = np.inf
+        self.result.assembled = assembled
+        self.result.drop(frozenset(tp.member_ids[m] for m in gone), now)
+        self._recompute(now)
+
+    def lose_vehicles(self, count: int) -> None:
+        """``count`` vehicles out of use from now: the last not yet loaded, else loaded ones."""
+        if self.result is None:
+            self.vehicles_lost += count
+            return
+        if self.ready_to_leave:
+            return  # the team is ready: what it has loaded leaves with it
+        now = self.world.env.now
+        keep = max(0, len(self.vehicles) - count)
+        self.vehicles = sorted(self.vehicles)[:keep]
+        self._recompute(now, units=False)
+
+    def _recompute(self, now: float, units: bool = True) -> None:
+        """Work out again, from ``now``, what an inject changed; events scheduled before are void."""
+        world, tp = self.world, self.plan
+        if units:
+            old_first = min((t for t in self.result.ready if t is not None), default=None)
+            ready, by = _ready_times(tp, self.result.assembled)
+            for x in range(len(tp.units)):  # a unit that is ready stays ready
+                if x in self.units_done:
+                    ready[x], by[x] = self.result.ready[x], self.result.completed_by[x]
+            self.generation += 1
+            for x, t in enumerate(self.result.ready):
+                if t is not None and x not in self.units_done:
+                    world.pending -= 1
+            self.result.ready, self.result.completed_by = ready, by
+            for x, t in enumerate(ready):
+                if t is not None and x not in self.units_done:
+                    world.pending += 1
+                    world.env.timeout(delay_until(now, t), (x, self.generation)).callbacks.append(
+                        self._unit_ready)
+            new_first = min((t for t in ready if t is not None), default=None)
+            if new_first is None:
+                self.vehicles = []
+            elif old_first is not None and new_first != old_first and old_first > now:
+                self.vehicles = [t + new_first - old_first for t in self.vehicles]  # loading starts later
+        else:
+            self.generation += 1
+            for x, t in enumerate(self.result.ready):  # the same unit times, under the new generation
+                if t is not None and x not in self.units_done:
+                    world.env.timeout(delay_until(now, t), (x, self.generation)).callbacks.append(
+                        self._unit_ready)
+        if not self.ready_to_leave and any(t is not None for t in self.result.ready):
+            self._leave(now)
         world.check_end()

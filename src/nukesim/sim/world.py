@@ -37,6 +37,8 @@ from ..events import (
     TASK_STARTED,
     EventLog,
 )
+from ..scenario.dispatch import HandlerState, dispatch
+from ..scenario.injects import outage_inject
 from ..scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, Scenario
 from .clock import ShiftChange, delay_until
 from .plan import HandlerPlan, LinkPlan, OrganisationPlan, plan_for
@@ -63,8 +65,8 @@ class ZeroTimeLoop(RuntimeError):
 class _Organisation:
     """The state of one organisation during a replication."""
 
-    __slots__ = ("plan", "name", "staff", "handling", "waits", "first", "fired", "seen", "held",
-                 "next_change", "interarrival", "duration")
+    __slots__ = ("plan", "name", "staff", "handling", "state", "responder", "next_change", "interarrival",
+                 "duration")
 
     def __init__(self, world: World, plan: OrganisationPlan) -> None:
         self.plan = plan
@@ -74,13 +76,11 @@ class _Organisation:
         handlers = [h for hs in plan.handlers.values() for h in hs]
         self.handling = {h.index: world.streams.sampler(f"handling:{plan.name}:h{h.index}", h.time)
                          for h in handlers}
-        self.waits: dict[int, set[str]] = {}
-        self.first: dict[int, int] = {}
-        """Per ``wait_for`` handler: the message that started its wait (the one its task handles)."""
-        self.fired: set[int] = set()
-        self.seen: set[tuple[str, str]] = set()
-        self.held: dict[tuple[str, str], list[tuple[HandlerPlan, str, int]]] = {}
-        """Handlers waiting for an approval: (handler, class, message that triggered it)."""
+        self.state = HandlerState()
+        """What its handlers remember between messages (``wait_for``, ``once``, approvals)."""
+        self.responder = None
+        """Who decides what it does with a message: None for doctrine (its handlers), or a player
+        (``nukesim.sim.responders``)."""
         self.next_change = 1
         """Index of the next change in ``plan.schedule``."""
         background = plan.background
@@ -93,24 +93,38 @@ class _Organisation:
 class _Link:
     """A link's draws during a replication: one uniform per attempt, delays per channel."""
 
-    __slots__ = ("plan", "uniform", "delays")
+    __slots__ = ("plan", "uniform", "delays", "cut")
 
     def __init__(self, world: World, plan: LinkPlan) -> None:
         self.plan = plan
+        self.cut = 0
+        """Cuts in force (injects): while any is, every attempt on the link fails."""
         self.uniform = world.streams.sampler(f"{plan.stream}:attempts", None)
         self.delays = [world.streams.sampler(f"{plan.stream}:delay:{ch.name}", ch.delay)
                        for ch in plan.channels]
 
 
 class World:
-    """One replication of ``scenario``: build it, add outages if you like, then ``run`` it once."""
+    """One replication of ``scenario``: build it, add injects and players if you like, then run it.
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int = 0) -> None:
+    ``env`` is the SimPy environment it runs on: a fresh ``simpy.Environment`` by default, or any
+    other at time 0 — ``simpy.rt.RealtimeEnvironment``, or the exercise's
+    :class:`~nukesim.sim.pacing.PacedEnvironment`. ``advance_to(t)`` runs up to a time and stops, to
+    change the world (``inject``, a player's ``decide``) and go on; the log is the one an
+    uninterrupted ``run()`` writes.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int = 0,
+                 env: simpy.Environment | None = None) -> None:
         self.scenario = scenario
         self.seed = seed
         self.replication = replication
         self.plan = plan = plan_for(scenario)
-        self.env = env = simpy.Environment(initial_time=0.0)
+        if env is None:
+            env = simpy.Environment(initial_time=0.0)
+        elif env.now != 0:
+            raise ValueError(f"a World starts at time 0; the environment given is at {env.now}")
+        self.env = env
         self.streams = Streams(seed, replication)
         self.records: list[tuple] = []
         self.record = self.records.append
@@ -128,11 +142,15 @@ class World:
         self._links: dict[tuple[str, str], _Link] = {}
         self._end = env.event()
         self._ran = False
+        self.current_class = ""
+        """The plant's class: the last class change delivered to the site ("" before the first)."""
+        self.decisions: dict[int, tuple] = {}
+        """Players' tasks waiting for a decision, by task id (``nukesim.sim.responders``)."""
 
         self.orgs = {name: _Organisation(self, p) for name, p in plan.organisations.items()}
         self.team = TeamMobilisation(self)
-        for outage in scenario.outages:
-            self.make_unavailable(outage.target, outage.start, outage.end)
+        for outage in scenario.outages:  # a file's outage is the same inject, given at its start
+            self.inject(outage_inject(scenario, outage), at=outage.start)
         for org in self.orgs.values():
             if len(org.plan.schedule) > 1:
                 ShiftChange(env, org.plan.schedule[1][0], org).callbacks.append(self._staff_change)
@@ -152,36 +170,87 @@ class World:
     def make_unavailable(self, target: str, start: float, end: float) -> None:
         """Make an organisation or a channel unavailable from ``start`` to ``end`` (minutes).
 
-        An unavailable organisation has no staff free for any work (running tasks finish first;
-        messages still arrive and queue). Every attempt started on an unavailable channel fails,
-        and the sender notices after the channel's ``detect`` time. A start in the past means now.
+        The inject ``organisation_unavailable`` or ``channel_fails`` given at ``start`` (see
+        ``nukesim.scenario.injects`` for what an outage stops). A start in the past means now.
         """
+        from ..scenario.injects import ChannelFails, OrganisationUnavailable
+
         if target in self.orgs:
-            what = "organisation"
+            inject = OrganisationUnavailable(type="organisation_unavailable", organisation=target,
+                                             **{"for": end - start} if end > start else {})
         elif target in self._down:
-            what = "channel"
+            inject = ChannelFails(type="channel_fails", channel=target,
+                                  **{"for": end - start} if end > start else {})
         else:
             known = ", ".join([*self.orgs, *self._down])
             raise ValueError(f"unknown organisation or channel {target!r}; known: {known}")
         if not end > start:
             raise ValueError(f"an outage must end after it starts ({start} .. {end})")
-        if self._ran and self._end.processed:
-            raise RuntimeError("the run has ended")
         now = self.env.now
         if end <= now:
             raise ValueError(f"the outage is over already (it ends at {end}, now is {now})")
-        if start <= now:
-            self._outage(target, what, True)
-        else:
-            self.env.timeout(start - now).callbacks.append(lambda _: self._outage(target, what, True))
-        self.env.timeout(end - now).callbacks.append(lambda _: self._outage(target, what, False))
+        if start < now:  # the part still to come
+            inject = inject.model_copy(update={"for_": end - now})
+        self.inject(inject, at=start)
+
+    def inject(self, inject, at: float | None = None) -> None:
+        """Apply an inject (``nukesim.scenario.injects``) now, or at simulated time ``at``.
+
+        A scheduled inject takes effect before anything else that happens at the same instant,
+        so the same inject given at a time, or applied live once the world has been advanced to
+        that time, changes the run alike. Each inject is a record in the log.
+        """
+        from .injects import schedule
+
+        if self._end.processed:
+            raise RuntimeError("the run has ended")
+        schedule(self, inject, at)
+
+    def play(self, organisation: str, responder) -> None:
+        """Let ``responder`` (``nukesim.sim.responders.Responder``) decide for ``organisation``."""
+        from .responders import take_over
+
+        take_over(self, organisation, responder)
+
+    def decide(self, task: int, decision) -> None:
+        """A player's decision on a task that was waiting for one: it is done now."""
+        from .responders import decided
+
+        decided(self, task, decision)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has ended (the team on site with nothing under way, or the horizon)."""
+        return self._end.processed
+
+    def advance_to(self, t: float) -> None:
+        """Run every event before ``t`` and stop at ``t`` (or at the end of the run, if earlier).
+
+        Events at ``t`` itself are left for later: a change made now (an inject, a decision)
+        comes before them, as a scheduled inject at ``t`` would.
+        """
+        env = self.env
+        if self._end.processed or t <= env.now:
+            return
+        self._end.callbacks.append(simpy.core.StopSimulation.callback)
+        try:
+            env.run(until=t)
+        finally:
+            if self._end.callbacks is not None:
+                self._end.callbacks.remove(simpy.core.StopSimulation.callback)
+
+    def step(self) -> None:
+        """Process the next event (a paced environment first waits for its time to come)."""
+        if not self._end.processed:
+            self.env.step()
 
     def run(self) -> EventLog:
-        """Run to the end (the horizon, or earlier once all is done) and return the event log."""
+        """Run on to the end (the horizon, or earlier once all is done) and return the event log."""
         if self._ran:
             raise RuntimeError("a World runs once; build a new one for another replication")
         self._ran = True
-        self.env.run(until=self._end)
+        if not self._end.processed:
+            self.env.run(until=self._end)
         end = self.env.now
         self.records.append((end, ENDED, "", "", "", 0, 0, -1, "", "", "", "", "", 0, self._end.value))
         return EventLog(self.records, self.scenario.name, self.seed, self.replication,
@@ -220,11 +289,15 @@ class World:
             self._down[target] += 1 if begins else -1
 
     def _class_change(self, event: simpy.Event) -> None:
-        self._messages += 1
-        self._receive(self.scenario.accident.site, CLASS_CHANGE, event.value, self._messages,
-                      ACCIDENT, "", 0)
+        self.deliver_class_change(event.value)
         self.pending -= 1
         self.check_end()
+
+    def deliver_class_change(self, cls: str) -> None:
+        """The plant's class is now ``cls``: the accident tells the site."""
+        self.current_class = cls
+        self._messages += 1
+        self._receive(self.scenario.accident.site, CLASS_CHANGE, cls, self._messages, ACCIDENT, "", 0)
 
     def _receive(self, name: str, kind: str, cls: str, ref: int, sender: str, channel: str,
                  task: int) -> None:
@@ -246,41 +319,12 @@ class World:
         self.record((now, MESSAGE_RECEIVED, name, kind, cls, ref, task, -1, sender, name, channel, "", "",
                      0, ""))
         org = self.orgs[name]
-        if org.plan.needs_approvals:
-            key = (sender, kind)
-            org.seen.add(key)
-            for h, held_cls, held_ref in org.held.pop(key, ()):
-                self._fire(org, h, held_cls, held_ref)
-        handlers = org.plan.handlers.get(kind)
-        if not handlers:
+        if org.responder is not None:
+            org.responder.arrives(self, org, kind, cls, ref, sender)
             return
-        rank = self.plan.rank[cls]
-        for h in handlers:
-            if rank < h.min_rank:
-                continue
-            m = ref
-            if h.wait_count:
-                if h.index in org.fired or sender not in h.wait_from:
-                    continue
-                senders = org.waits.get(h.index)
-                if senders is None:
-                    senders = org.waits[h.index] = set()
-                    org.first[h.index] = ref
-                if sender in senders:
-                    continue
-                senders.add(sender)
-                if len(senders) < h.wait_count:
-                    continue
-                org.fired.add(h.index)
-                m = org.first[h.index]  # the task handles the message that started the wait
-            elif h.once:  # the first matching message sets it going (held or not), and no other
-                if h.index in org.fired:
-                    continue
-                org.fired.add(h.index)
-            if h.approval is not None and h.approval not in org.seen:
-                org.held.setdefault(h.approval, []).append((h, cls, m))
-                continue
-            self._fire(org, h, cls, m)
+        for h, h_cls, m in dispatch(org.state, org.plan.handlers.get(kind), sender, kind, cls,
+                                    self.plan.rank[cls], ref, org.plan.needs_approvals):
+            self._fire(org, h, h_cls, m)
 
     def _fire(self, org: _Organisation, h: HandlerPlan, cls: str, ref: int) -> None:
         self.inflight += 1
@@ -347,6 +391,16 @@ class World:
 
     # --- messages ---------------------------------------------------------------------------------
 
+    def link(self, sender: str, to: str) -> _Link | None:
+        """The link from ``sender`` to ``to`` in this run (None if the scenario has none)."""
+        link = self._links.get((sender, to))
+        if link is None:
+            plan = self.plan.links.get((sender, to))
+            if plan is None:
+                return None
+            link = self._links[(sender, to)] = _Link(self, plan)
+        return link
+
     def send(self, sender: str, to: str, kind: str, cls: str, task: int = 0) -> None:
         """Start a message on its way from ``sender`` to ``to`` (sent by task ``task``)."""
         self._messages += 1
@@ -378,7 +432,7 @@ class World:
         ch = link.plan.channels[c]
         u = link.uniform()
         delay = link.delays[c]()
-        if u < ch.fails or self._down[ch.name]:
+        if u < ch.fails or self._down[ch.name] or link.cut:
             self.env.timeout(ch.detect, (message, c, attempt)).callbacks.append(self._attempt_failed)
         else:
             self.env.timeout(delay, (message, ch.name)).callbacks.append(self._delivered)
