@@ -176,7 +176,8 @@ def inject_problems(scenario: Scenario, inject: object) -> list[tuple[tuple[str,
     if isinstance(inject, (LinkCut, LinkRestored)) and not out and \
             not any(lk.from_ == inject.from_ and lk.to == inject.to for lk in scenario.links):
         out.append((("to",), f"there is no link from '{inject.from_}' to '{inject.to}'"))
-    if isinstance(inject, MembersUnavailable) and inject.unit in scenario.team.units and inject.count != "all":
+    if isinstance(inject, MembersUnavailable) and inject.unit in scenario.team.units \
+            and inject.count != "all":
         size = scenario.team.units[inject.unit].size
         if inject.count > size:
             out.append((("count",), f"unit '{inject.unit}' has only {size} members"))

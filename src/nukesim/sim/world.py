@@ -141,6 +141,8 @@ class World:
         self._down = dict.fromkeys(scenario.channels, 0)
         self._links: dict[tuple[str, str], _Link] = {}
         self._end = env.event()
+        self._over = False
+        self._end.callbacks.append(self._ended)
         self._ran = False
         self.current_class = ""
         """The plant's class: the last class change delivered to the site ("" before the first)."""
@@ -202,7 +204,7 @@ class World:
         """
         from .injects import schedule
 
-        if self._end.processed:
+        if self._over:
             raise RuntimeError("the run has ended")
         schedule(self, inject, at)
 
@@ -221,7 +223,10 @@ class World:
     @property
     def finished(self) -> bool:
         """Whether the run has ended (the team on site with nothing under way, or the horizon)."""
-        return self._end.processed
+        return self._over
+
+    def _ended(self, _event: simpy.Event) -> None:
+        self._over = True
 
     def advance_to(self, t: float) -> None:
         """Run every event before ``t`` and stop at ``t`` (or at the end of the run, if earlier).
@@ -230,18 +235,19 @@ class World:
         comes before them, as a scheduled inject at ``t`` would.
         """
         env = self.env
-        if self._end.processed or t <= env.now:
+        if self._over or t <= env.now:
             return
-        self._end.callbacks.append(simpy.core.StopSimulation.callback)
+        stop = simpy.core.StopSimulation.callback
+        self._end.callbacks.append(stop)  # the end, if it comes first, stops the run too
         try:
             env.run(until=t)
         finally:
-            if self._end.callbacks is not None:
-                self._end.callbacks.remove(simpy.core.StopSimulation.callback)
+            if self._end.callbacks is not None and stop in self._end.callbacks:
+                self._end.callbacks.remove(stop)
 
     def step(self) -> None:
         """Process the next event (a paced environment first waits for its time to come)."""
-        if not self._end.processed:
+        if not self._over:
             self.env.step()
 
     def run(self) -> EventLog:
@@ -249,7 +255,7 @@ class World:
         if self._ran:
             raise RuntimeError("a World runs once; build a new one for another replication")
         self._ran = True
-        if not self._end.processed:
+        if not self._over:
             self.env.run(until=self._end)
         end = self.env.now
         self.records.append((end, ENDED, "", "", "", 0, 0, -1, "", "", "", "", "", 0, self._end.value))
