@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import simpy.rt
-
 from builders import build, mobilising, records
+
 from nukesim.api import load
 from nukesim.events import INJECT_APPLIED, PLAYER_ACTED, UNIT_READY
 from nukesim.scenario.injects import (
