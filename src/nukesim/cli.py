@@ -103,6 +103,8 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
     for file in files:
         try:
             with user_errors():
+                if _validate_exercise(file):
+                    continue
                 scenario = load(file)
         except typer.Exit as exc:
             if exc.exit_code == 1:
@@ -598,6 +600,105 @@ def _write_rows(path: Path, result) -> None:
         writer.writerow(["replication", *result.names])
         for i, row in enumerate(result.values):
             writer.writerow([result.first + i, *("" if math.isnan(v) else repr(float(v)) for v in row)])
+
+
+# --- exercise -------------------------------------------------------------------------------------
+
+
+def _validate_exercise(file: Path) -> bool:
+    """``validate`` of an exercise file: True if it was one (and valid; errors raise)."""
+    from .exercise.load import check_script, is_exercise_file, is_player_script, load_exercise
+
+    if is_player_script(file):
+        script = check_script(file)
+        out.print(f"{file}: ok — player script for {', '.join(script.organisations)}", markup=False,
+                  soft_wrap=True)
+        return True
+    if not is_exercise_file(file):
+        return False
+    exercise, scenario, _ = load_exercise(file)
+    out.print(f"{file}: ok — exercise '{exercise.name}' on '{scenario.name}': "
+              f"{len(exercise.played)} played, {len(exercise.objectives)} objectives, "
+              f"{len(exercise.msel)} injects", markup=False, soft_wrap=True)
+    return True
+
+
+def _parse_speed(text: str | None) -> float | None | str:
+    if text is None:
+        return "exercise"
+    if text.strip().lower() in ("max", "fast"):
+        return None
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = -1.0
+    if not speed > 0 or not math.isfinite(speed):
+        raise typer.BadParameter(f"expected a positive number of simulated minutes per real minute, or "
+                                 f"'max', got {text!r}", param_hint="--speed")
+    return speed
+
+
+@app.command()
+def exercise(
+    file: Annotated[Path, typer.Argument(help="Exercise file (scenarios/exercises/).")],
+    player: Annotated[str | None, typer.Option(
+        help="scripted:FILE (a player script), or doctrine; default: the exercise's script")] = None,
+    interactive: Annotated[bool, typer.Option("--interactive", help="Play in this terminal.")] = False,
+    speed: Annotated[str | None, typer.Option(
+        help="Simulated minutes per real minute (default: the exercise's), or 'max'.")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Continue an exercise from its journal.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the after-action report, "
+                                                    "events.csv, score.json and the journal here.")] = None,
+    journal: Annotated[Path | None, typer.Option(
+        help="Where to write the journal (default: OUT/journal.jsonl, or FILE's name + .journal.jsonl).")] = None,
+    replications: Annotated[int | None, typer.Option(
+        "-n", "--replications", min=10, help="Doctrine runs to rank the players in (default: the exercise's).")
+    ] = None,
+) -> None:
+    """Run a training exercise: players, injects, a journal, scores and the after-action report."""
+    from .exercise import JournalError, run_exercise
+    from .exercise.terminal import HELP, Terminal
+
+    if interactive and player is not None:
+        raise typer.BadParameter("give either --interactive or --player", param_hint="--player")
+    pace = _parse_speed(speed)
+    spec = "interactive" if interactive else player
+    with user_errors():
+        try:
+            from .exercise.load import load_exercise
+
+            ex, scenario, _ = load_exercise(file)
+            terminal = Terminal(scenario.start)
+            listen = None
+            if interactive or (resume is not None and _journal_player(resume) == "interactive"):
+                terminal.say(0.0, f"exercise '{ex.name}': you play {', '.join(ex.played)}. {HELP}")
+                listen = terminal.listen
+            result = run_exercise(file, player=spec, speed=pace, resume=resume, out=out_dir, journal=journal,
+                                  replications=replications, observer=terminal, listen=listen)
+        except JournalError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+    if result.stopped:
+        out.print(f"stopped; continue with: nukesim exercise {file} --resume {result.journal}", markup=False,
+                  soft_wrap=True)
+        return
+    table = Table("objective", "players", "target", "met", "percentile", "rating", title="Exercise objectives")
+    for o in result.score.objectives:
+        table.add_row(o.name, format_duration(o.value), format_duration(o.target), "yes" if o.met else "no",
+                      "—" if math.isnan(o.value) else f"{o.percentile:.0f}", f"{o.rating}: {o.rating_words}")
+    out.print(table)
+    if result.out is not None:
+        out.print(f"after-action report: {result.out / 'aar.md'} and {result.out / 'aar.html'}", markup=False,
+                  soft_wrap=True)
+
+
+def _journal_player(path: Path) -> str | None:
+    from .exercise.journal import JournalError, read_journal
+
+    try:
+        return read_journal(path)[0].get("player")
+    except JournalError:
+        return None
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from .models import Exercise
 from .scoring import RATINGS, UNABLE, Score
 
 SIGNIFICANT = (5.0, 0.10)
-"""A milestone difference worth reporting: at least 5 minutes and 10 % of the doctrine time."""
+"""A difference worth reporting: at least 5 minutes and 10 % of the doctrine time it concerns."""
 
 
 @dataclass
@@ -144,18 +144,18 @@ def _segments(score: Score) -> list[tuple[str, bool]]:
     """
     out: list[tuple[str, bool]] = []
     reached = sorted((m for m in score.milestones if not math.isnan(m.doctrine)), key=lambda m: m.doctrine)
-    prev_name, prev_diff = "the initiating event", 0.0
+    prev_name, prev_diff, prev_t = "the initiating event", 0.0, 0.0
     for m in reached:
         if math.isnan(m.players):
             out.append((f"{m.metric} was never reached in the exercise; under doctrine, with the same seed, "
                         f"it was at {_t(m.doctrine)}.", True))
             continue
         change = m.difference - prev_diff
-        if _significant(change, m.doctrine - 0):
+        if _significant(change, m.doctrine - prev_t):
             out.append((f"Between {prev_name} and {m.metric} the players {'lost' if change > 0 else 'gained'} "
                         f"{abs(change):.0f} min against doctrine with the same seed ({m.metric} at {_t(m.players)}, "
                         f"doctrine {_t(m.doctrine)}).", change > 0))
-        prev_name, prev_diff = m.metric, m.difference
+        prev_name, prev_diff, prev_t = m.metric, m.difference, m.doctrine
     return out
 
 

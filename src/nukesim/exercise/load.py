@@ -21,6 +21,24 @@ def is_exercise_file(path: str | Path) -> bool:
     return isinstance(data, dict) and "scenario" in data and ("msel" in data or "played" in data)
 
 
+def is_player_script(path: str | Path) -> bool:
+    """Whether a YAML file is a player script (a mapping with ``organisations`` and nothing else)."""
+    try:
+        data, _ = load_yaml(path)
+    except ScenarioError:
+        return False
+    return isinstance(data, dict) and set(data) == {"organisations"}
+
+
+def check_script(path: str | Path) -> PlayerScript:
+    """A player script checked on its own (its names are checked against an exercise when it runs)."""
+    data, source = load_yaml(path)
+    script, problems = validate(PlayerScript, data)
+    if script is None:
+        raise ScenarioError(source.located(problems))
+    return script
+
+
 def load_exercise(path: str | Path) -> tuple[Exercise, Scenario, Path]:
     """The exercise, its (checked) scenario and the scenario's path; or a ``ScenarioError``."""
     path = Path(path)
