@@ -66,8 +66,14 @@ def test_conditional_injects_come_when_their_condition_is_seen(played):
 def test_the_after_action_report_has_the_hseep_sections_and_derived_findings(played):
     _, out = played
     md = (out / "aar.md").read_text()
-    for section in ("## 1. Overview", "## 2. Timeline", "## 3. Objectives", "## 4. Strengths",
-                    "## 5. Areas for improvement", "## 6. Improvement plan"):
+    for section in (
+        "## 1. Overview",
+        "## 2. Timeline",
+        "## 3. Objectives",
+        "## 4. Strengths",
+        "## 5. Areas for improvement",
+        "## 6. Improvement plan",
+    ):
         assert section in md
     # the rumour (inject 2) reached the team office at the same time in both runs; the players lost
     # their 15 min after it, on the way to the call-out: said in those words
@@ -75,7 +81,7 @@ def test_the_after_action_report_has_the_hseep_sections_and_derived_findings(pla
     assert "inject 1 (surge)" in md and "sends mobilise to team_office" in md
     html = (out / "aar.html").read_text()
     assert html.count("<svg") == 2 and "Improvement plan" in html
-    assert "src=\"http" not in html and "href=\"http" not in html  # self-contained
+    assert 'src="http' not in html and 'href="http' not in html  # self-contained
     assert (out / "events.csv").read_text().startswith("replication,t,type")
     score = json.loads((out / "score.json").read_text())
     assert [o["rating"] for o in score["objectives"]] == ["M", "M"]
@@ -92,10 +98,14 @@ def test_percentile_rank_and_ratings_follow_their_definitions():
 
 def test_controllers_release_early_and_postpone_keeping_the_spacing():
     exercise, _, _ = load_exercise(FILES / "chain_exercise.yaml")
-    timed = exercise.model_copy(update={"msel": [
-        exercise.msel[0].model_copy(update={"at": 30.0, "when": None, "delay": 0.0, "number": 1}),
-        exercise.msel[0].model_copy(update={"at": 50.0, "when": None, "delay": 0.0, "number": 2}),
-    ]})
+    timed = exercise.model_copy(
+        update={
+            "msel": [
+                exercise.msel[0].model_copy(update={"at": 30.0, "when": None, "delay": 0.0, "number": 1}),
+                exercise.msel[0].model_copy(update={"at": 50.0, "when": None, "delay": 0.0, "number": 2}),
+            ]
+        }
+    )
     director = Director(timed)
     director.postpone(15)
     assert director.due == {1: 45.0, 2: 65.0}
@@ -116,13 +126,18 @@ def test_validate_accepts_exercises_and_locates_their_mistakes(tmp_path):
     assert ok.exit_code == 0 and "exercise 'Chain drill'" in ok.output
     bad = tmp_path / "bad.yaml"
     text = CHAIN.read_text().replace("scenario: chain.yaml", f"scenario: {FILES / 'chain.yaml'}")
-    bad.write_text(text.replace("played: [office]", "played: [ofice]").replace(
-        "inject: {type: surge, organisation: office", "inject: {type: surge, organisation: offfice"))
+    bad.write_text(
+        text.replace("played: [office]", "played: [ofice]").replace(
+            "inject: {type: surge, organisation: office", "inject: {type: surge, organisation: offfice"
+        )
+    )
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
-    assert any(f"{bad}:4:" in line and "played.0: unknown organisation 'ofice'; did you mean 'office'?" in line
-               for line in lines), result.output
+    assert any(
+        f"{bad}:4:" in line and "played.0: unknown organisation 'ofice'; did you mean 'office'?" in line
+        for line in lines
+    ), result.output
     assert any("msel.0.inject.organisation: unknown organisation 'offfice'" in line for line in lines)
 
 

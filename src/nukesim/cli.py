@@ -650,9 +650,11 @@ def exercise(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the after-action report, "
                                                     "events.csv, score.json and the journal here.")] = None,
     journal: Annotated[Path | None, typer.Option(
-        help="Where to write the journal (default: OUT/journal.jsonl, or FILE's name + .journal.jsonl).")] = None,
+        help="Where to write the journal (default: OUT/journal.jsonl, or FILE's name + .journal.jsonl).")
+    ] = None,
     replications: Annotated[int | None, typer.Option(
-        "-n", "--replications", min=10, help="Doctrine runs to rank the players in (default: the exercise's).")
+        "-n", "--replications", min=10,
+        help="Doctrine runs to rank the players in (default: the exercise's).")
     ] = None,
 ) -> None:
     """Run a training exercise: players, injects, a journal, scores and the after-action report."""
@@ -682,7 +684,8 @@ def exercise(
         out.print(f"stopped; continue with: nukesim exercise {file} --resume {result.journal}", markup=False,
                   soft_wrap=True)
         return
-    table = Table("objective", "players", "target", "met", "percentile", "rating", title="Exercise objectives")
+    table = Table("objective", "players", "target", "met", "percentile", "rating",
+                  title="Exercise objectives")
     for o in result.score.objectives:
         table.add_row(o.name, format_duration(o.value), format_duration(o.target), "yes" if o.met else "no",
                       "—" if math.isnan(o.value) else f"{o.percentile:.0f}", f"{o.rating}: {o.rating_words}")

@@ -54,25 +54,42 @@ def _player(spec: str, exercise: Exercise, scenario, base: Path):
     raise ScenarioError([f"--player: expected scripted:FILE, interactive or doctrine, got {spec!r}"])
 
 
-def run_exercise(path: str | Path, *, player: str | None = None, speed: float | None | str = "exercise",
-                 resume: str | Path | None = None, out: str | Path | None = None,
-                 journal: str | Path | None = None, replications: int | None = None, observer=None,
-                 listen=None) -> ExerciseResult:
+def run_exercise(
+    path: str | Path,
+    *,
+    player: str | None = None,
+    speed: float | None | str = "exercise",
+    resume: str | Path | None = None,
+    out: str | Path | None = None,
+    journal: str | Path | None = None,
+    replications: int | None = None,
+    observer=None,
+    listen=None,
+) -> ExerciseResult:
     """Run an exercise end to end. ``speed``: a number, None (as fast as possible) or "exercise"
     (the file's pace). ``listen(session)`` starts reading live commands (the terminal)."""
     path = Path(path)
     exercise, scenario, scenario_path = load_exercise(path)
-    hashes = {"exercise": str(path), "exercise_sha256": file_sha256(path), "scenario": str(scenario_path),
-              "scenario_sha256": file_sha256(scenario_path)}
+    hashes = {
+        "exercise": str(path),
+        "exercise_sha256": file_sha256(path),
+        "scenario": str(scenario_path),
+        "scenario_sha256": file_sha256(scenario_path),
+    }
     seed, replay, skip, fast_until = exercise.seed, [], 0, None
     if resume is not None:
         header, entries = read_journal(resume)
         for key in ("exercise_sha256", "scenario_sha256"):
             if header.get(key) != hashes[key]:
-                raise JournalError(f"{resume}: the journal is of another version of "
-                                   f"{hashes[key.removesuffix('_sha256')]} (its SHA-256 differs)")
+                raise JournalError(
+                    f"{resume}: the journal is of another version of "
+                    f"{hashes[key.removesuffix('_sha256')]} (its SHA-256 differs)"
+                )
         player = header["player"]
-        if header.get("script_sha256") and file_sha256(player.removeprefix("scripted:")) != header["script_sha256"]:
+        if (
+            header.get("script_sha256")
+            and file_sha256(player.removeprefix("scripted:")) != header["script_sha256"]
+        ):
             raise JournalError(f"{resume}: the player script {player.removeprefix('scripted:')} has changed")
         seed = header["seed"]
         replay = [e for e in entries if e["entry"] in INPUTS]
@@ -91,14 +108,30 @@ def run_exercise(path: str | Path, *, player: str | None = None, speed: float | 
         journal_path = Path(resume)
         writer = Journal(journal_path, skip_outputs=skip)
     else:
-        journal_path = Path(journal) if journal is not None else (
-            out_dir / "journal.jsonl" if out_dir is not None else Path(f"{path.stem}.journal.jsonl"))
-        header = {**hashes, "seed": seed, "player": player,
-                  "script_sha256": file_sha256(script) if script else None}
+        journal_path = (
+            Path(journal)
+            if journal is not None
+            else (out_dir / "journal.jsonl" if out_dir is not None else Path(f"{path.stem}.journal.jsonl"))
+        )
+        header = {
+            **hashes,
+            "seed": seed,
+            "player": player,
+            "script_sha256": file_sha256(script) if script else None,
+        }
         writer = Journal(journal_path, header)
     env = PacedEnvironment(None if resume is not None else live_speed)
-    session = Session(exercise, scenario, seed=seed, player=responder, env=env, journal=writer, replay=replay,
-                      fast_until=fast_until, observer=observer)
+    session = Session(
+        exercise,
+        scenario,
+        seed=seed,
+        player=responder,
+        env=env,
+        journal=writer,
+        replay=replay,
+        fast_until=fast_until,
+        observer=observer,
+    )
     session._live_speed = live_speed
     if listen is not None:
         listen(session)
@@ -112,8 +145,9 @@ def run_exercise(path: str | Path, *, player: str | None = None, speed: float | 
     doctrine = doctrine_values(exercise, scenario, n, seed)
     result = score(exercise, scenario, compute_metrics(log, scenario), doctrine)
     if out_dir is not None:
-        report = build_report(exercise, scenario, log, result, player=player, journal_name=journal_path.name,
-                              doctrine=doctrine)
+        report = build_report(
+            exercise, scenario, log, result, player=player, journal_name=journal_path.name, doctrine=doctrine
+        )
         _write(out_dir / "aar.md", markdown(report))
         _write(out_dir / "aar.html", html(report))
         log.to_csv(out_dir / "events.csv")
@@ -136,12 +170,26 @@ def _num(x: float) -> float | None:
 
 def _score_json(exercise: Exercise, s: Score) -> dict:
     return {
-        "exercise": exercise.name, "replications": s.replications,
-        "objectives": [{"name": o.name, "metric": o.metric, "capability": o.capability, "target": o.target,
-                        "value": _num(o.value), "met": o.met, "percentile": o.percentile, "rating": o.rating,
-                        "doctrine_p50": _num(o.doctrine_p50) if o.doctrine_p50 != float("inf") else None,
-                        "doctrine_p90": _num(o.doctrine_p90) if o.doctrine_p90 != float("inf") else None,
-                        "counterfactual": _num(o.counterfactual)} for o in s.objectives],
-        "milestones": [{"metric": m.metric, "players": _num(m.players), "doctrine": _num(m.doctrine)}
-                       for m in s.milestones],
+        "exercise": exercise.name,
+        "replications": s.replications,
+        "objectives": [
+            {
+                "name": o.name,
+                "metric": o.metric,
+                "capability": o.capability,
+                "target": o.target,
+                "value": _num(o.value),
+                "met": o.met,
+                "percentile": o.percentile,
+                "rating": o.rating,
+                "doctrine_p50": _num(o.doctrine_p50) if o.doctrine_p50 != float("inf") else None,
+                "doctrine_p90": _num(o.doctrine_p90) if o.doctrine_p90 != float("inf") else None,
+                "counterfactual": _num(o.counterfactual),
+            }
+            for o in s.objectives
+        ],
+        "milestones": [
+            {"metric": m.metric, "players": _num(m.players), "doctrine": _num(m.doctrine)}
+            for m in s.milestones
+        ],
     }

@@ -51,14 +51,18 @@ class Director:
         if not self.waiting:
             self._scanned = len(records)
             return
-        for r in records[self._scanned:]:
+        for r in records[self._scanned :]:
             typ = r[1]
             if typ != CALLOUT_STARTED and typ != MESSAGE_RECEIVED:
                 continue
             for n, e in list(self.waiting.items()):
                 when = e.when
-                message = isinstance(when, MessageReaches) and typ == MESSAGE_RECEIVED \
-                    and r[ORG] == when.message.to and when.message.kind in (None, r[KIND])
+                message = (
+                    isinstance(when, MessageReaches)
+                    and typ == MESSAGE_RECEIVED
+                    and r[ORG] == when.message.to
+                    and when.message.kind in (None, r[KIND])
+                )
                 if message or (when == "callout_started" and typ == CALLOUT_STARTED):
                     self._arm(n, r[0])
         self._scanned = len(records)

@@ -44,16 +44,22 @@ def load_exercise(path: str | Path) -> tuple[Exercise, Scenario, Path]:
     path = Path(path)
     data, source = load_yaml(path)
     if not isinstance(data, dict):
-        raise ScenarioError(source.located([Problem((), "an exercise file must be a mapping of fields "
-                                                         "(name:, scenario:, msel:, …)")]))
+        raise ScenarioError(
+            source.located(
+                [Problem((), "an exercise file must be a mapping of fields (name:, scenario:, msel:, …)")]
+            )
+        )
     exercise, problems = validate(Exercise, data)
     if exercise is None:
         raise ScenarioError(source.located(problems))
     scenario_path = (path.parent / exercise.scenario).resolve()
     if not scenario_path.is_file():
         raise ScenarioError(source.located([Problem(("scenario",), f"no scenario file at {scenario_path}")]))
-    scenario = load_checked_scenario(scenario_path, exercise.set) if exercise.set else \
-        load_checked_scenario(scenario_path)
+    scenario = (
+        load_checked_scenario(scenario_path, exercise.set)
+        if exercise.set
+        else load_checked_scenario(scenario_path)
+    )
     problems = list(_references(exercise, scenario))
     if problems:
         raise ScenarioError(source.located(problems))
@@ -68,8 +74,9 @@ def _references(exercise: Exercise, scenario: Scenario):
     metrics = metric_names(scenario)
     for i, o in enumerate(exercise.objectives):
         if o.metric not in metrics:
-            yield Problem(("objectives", i, "metric"),
-                          f"unknown metric '{o.metric}'{did_you_mean(o.metric, metrics)}")
+            yield Problem(
+                ("objectives", i, "metric"), f"unknown metric '{o.metric}'{did_you_mean(o.metric, metrics)}"
+            )
     numbers = {e.number for e in exercise.msel}
     objectives = [o.name for o in exercise.objectives]
     for i, entry in enumerate(exercise.msel):
@@ -77,16 +84,21 @@ def _references(exercise: Exercise, scenario: Scenario):
             yield Problem(("msel", i, "inject", *field), message)
         when = entry.when
         if isinstance(when, InjectDelivered) and when.inject_delivered not in numbers:
-            yield Problem(("msel", i, "when", "inject_delivered"),
-                          f"no inject numbered {when.inject_delivered}")
+            yield Problem(
+                ("msel", i, "when", "inject_delivered"), f"no inject numbered {when.inject_delivered}"
+            )
         if isinstance(when, InjectDelivered) and when.inject_delivered == entry.number:
             yield Problem(("msel", i, "when", "inject_delivered"), "an inject cannot wait for itself")
         if isinstance(when, MessageReaches) and when.message.to not in scenario.organisations:
-            yield Problem(("msel", i, "when", "message", "to"),
-                          f"unknown organisation '{when.message.to}'{did_you_mean(when.message.to, orgs)}")
+            yield Problem(
+                ("msel", i, "when", "message", "to"),
+                f"unknown organisation '{when.message.to}'{did_you_mean(when.message.to, orgs)}",
+            )
         if entry.objective is not None and entry.objective not in objectives:
-            yield Problem(("msel", i, "objective"),
-                          f"unknown objective '{entry.objective}'{did_you_mean(entry.objective, objectives)}")
+            yield Problem(
+                ("msel", i, "objective"),
+                f"unknown objective '{entry.objective}'{did_you_mean(entry.objective, objectives)}",
+            )
 
 
 def load_script(path: str | Path, scenario: Scenario, played: list[str]) -> PlayerScript:
@@ -98,17 +110,23 @@ def load_script(path: str | Path, scenario: Scenario, played: list[str]) -> Play
     problems = []
     for name, org in script.organisations.items():
         if name not in played:
-            problems.append(Problem(("organisations", name),
-                                    f"'{name}' is not played in this exercise (played: {', '.join(played)})"))
+            problems.append(
+                Problem(
+                    ("organisations", name),
+                    f"'{name}' is not played in this exercise (played: {', '.join(played)})",
+                )
+            )
             continue
         for i, rule in enumerate(org.rules):
             for field, value in (("from", rule.from_),):
                 if value is not None and value not in scenario.organisations and value != "accident":
-                    problems.append(Problem(("organisations", name, "rules", i, field),
-                                            f"unknown organisation '{value}'"))
+                    problems.append(
+                        Problem(("organisations", name, "rules", i, field), f"unknown organisation '{value}'")
+                    )
             if rule.class_ is not None and rule.class_ not in scenario.classes:
-                problems.append(Problem(("organisations", name, "rules", i, "class"),
-                                        f"unknown class '{rule.class_}'"))
+                problems.append(
+                    Problem(("organisations", name, "rules", i, "class"), f"unknown class '{rule.class_}'")
+                )
     if problems:
         raise ScenarioError(source.located(problems))
     return script

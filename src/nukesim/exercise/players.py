@@ -45,8 +45,11 @@ class ScriptedPlayer:
         org: OrganisationScript = self.script.organisations.get(message.org, OrganisationScript())
         rule = org.default
         for i, r in enumerate(org.rules):
-            if (r.on is None or r.on == message.kind) and (r.from_ is None or r.from_ == message.sender) \
-                    and (r.class_ is None or r.class_ == message.cls):
+            if (
+                (r.on is None or r.on == message.kind)
+                and (r.from_ is None or r.from_ == message.sender)
+                and (r.class_ is None or r.class_ == message.cls)
+            ):
                 key = (message.org, i)
                 if r.times is not None and self.used.get(key, 0) >= r.times:
                     continue

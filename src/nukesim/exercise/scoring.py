@@ -94,17 +94,22 @@ class Score:
     replications: int
 
 
-def doctrine_values(exercise: Exercise, scenario: Scenario, replications: int, seed: int) -> dict[str, np.ndarray]:
+def doctrine_values(
+    exercise: Exercise, scenario: Scenario, replications: int, seed: int
+) -> dict[str, np.ndarray]:
     """Every metric of ``replications`` doctrine runs with the exercise's MSEL (no players)."""
     from .session import Session
 
-    rows = [compute_metrics(Session(exercise, scenario, seed=seed, replication=r).run(), scenario)
-            for r in range(replications)]
+    rows = [
+        compute_metrics(Session(exercise, scenario, seed=seed, replication=r).run(), scenario)
+        for r in range(replications)
+    ]
     return {m: np.array([row[m] for row in rows]) for m in rows[0]}
 
 
-def score(exercise: Exercise, scenario: Scenario, played: dict[str, float], doctrine: dict[str, np.ndarray]
-          ) -> Score:
+def score(
+    exercise: Exercise, scenario: Scenario, played: dict[str, float], doctrine: dict[str, np.ndarray]
+) -> Score:
     """The objectives' scores and the milestone comparison (``doctrine`` from ``doctrine_values``;
     its replication 0 is the counterfactual)."""
     objectives = []
@@ -113,10 +118,22 @@ def score(exercise: Exercise, scenario: Scenario, played: dict[str, float], doct
         v = played[o.metric]
         pct = percentile_rank(d, v)
         code, words = rating(v, pct)
-        objectives.append(ObjectiveScore(
-            name=o.name, metric=o.metric, capability=o.capability, target=o.target, value=v,
-            met=not math.isnan(v) and v <= o.target, percentile=pct, rating=code, rating_words=words,
-            doctrine_p50=float(censored_percentile(d, 50)), doctrine_p90=float(censored_percentile(d, 90)),
-            counterfactual=float(d[0]), doctrine_missing=int(np.count_nonzero(np.isnan(d)))))
+        objectives.append(
+            ObjectiveScore(
+                name=o.name,
+                metric=o.metric,
+                capability=o.capability,
+                target=o.target,
+                value=v,
+                met=not math.isnan(v) and v <= o.target,
+                percentile=pct,
+                rating=code,
+                rating_words=words,
+                doctrine_p50=float(censored_percentile(d, 50)),
+                doctrine_p90=float(censored_percentile(d, 90)),
+                counterfactual=float(d[0]),
+                doctrine_missing=int(np.count_nonzero(np.isnan(d))),
+            )
+        )
     milestones = [Milestone(m, played[m], float(doctrine[m][0])) for m in milestone_names(scenario)]
     return Score(objectives, milestones, len(next(iter(doctrine.values()))))

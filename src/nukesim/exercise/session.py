@@ -39,10 +39,20 @@ class Observer(Protocol):
 
 
 class Session:
-    def __init__(self, exercise: Exercise, scenario: Scenario, *, seed: int | None = None,
-                 replication: int = 0, player=None, env=None, journal: Journal | None = None,
-                 replay: Iterable[dict] = (), fast_until: float | None = None,
-                 observer: Observer | None = None) -> None:
+    def __init__(
+        self,
+        exercise: Exercise,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        replication: int = 0,
+        player=None,
+        env=None,
+        journal: Journal | None = None,
+        replay: Iterable[dict] = (),
+        fast_until: float | None = None,
+        observer: Observer | None = None,
+    ) -> None:
         self.exercise = exercise
         self.env = env
         self.world = World(scenario, exercise.seed if seed is None else seed, replication, env=env)
@@ -118,8 +128,16 @@ class Session:
         entry = self.director.entries[number]
         world.inject(entry.inject)
         self.director.delivered_now(number, world.now)
-        self._journal({"t": world.now, "entry": "inject", "number": number, "type": entry.inject.type,
-                       "to": entry.to, "description": entry.description})
+        self._journal(
+            {
+                "t": world.now,
+                "entry": "inject",
+                "number": number,
+                "type": entry.inject.type,
+                "to": entry.to,
+                "description": entry.description,
+            }
+        )
         if self.observer is not None:
             self.observer.inject(world.now, entry)
 
@@ -127,10 +145,20 @@ class Session:
         """Arm conditional injects; journal and show the players' actions and new messages."""
         records = self.world.records
         self.director.scan(records)
-        for r in records[self._records_seen:]:
+        for r in records[self._records_seen :]:
             if r[1] == PLAYER_ACTED:
-                self._journal({"t": r[0], "entry": "action", "org": r[2], "verb": r[3], "task": r[6],
-                               "message": r[5], "to": r[9], "kind": r[14]})
+                self._journal(
+                    {
+                        "t": r[0],
+                        "entry": "action",
+                        "org": r[2],
+                        "verb": r[3],
+                        "task": r[6],
+                        "message": r[5],
+                        "to": r[9],
+                        "kind": r[14],
+                    }
+                )
                 if self.observer is not None:
                     self.observer.action(r)
         self._records_seen = len(records)
@@ -168,10 +196,16 @@ class Session:
                     env.resume()
                 else:
                     env.set_speed(float(arg))
-                self._journal({"t": world.now if verb == "pause" else env.clock(), "entry": verb,
-                               **({"speed": float(arg)} if verb == "speed" else {})})
-                self._note(env.clock(), {"pause": "paused", "resume": "resumed",
-                                         "speed": f"speed {arg}×"}[verb])
+                self._journal(
+                    {
+                        "t": world.now if verb == "pause" else env.clock(),
+                        "entry": verb,
+                        **({"speed": float(arg)} if verb == "speed" else {}),
+                    }
+                )
+                self._note(
+                    env.clock(), {"pause": "paused", "resume": "resumed", "speed": f"speed {arg}×"}[verb]
+                )
                 continue
             if verb == "quit":
                 self.quit = True
@@ -204,8 +238,12 @@ class Session:
             except (ValueError, IndexError):
                 self._note(t, f"choose among 1–{len(pm.allowed)}, e.g. '1' or '1 3'")
                 return None
-            return {"t": t, "entry": "decision", "task": pm.task,
-                    "actions": [[a.verb, a.to, a.kind] for a in actions]}
+            return {
+                "t": t,
+                "entry": "decision",
+                "task": pm.task,
+                "actions": [[a.verb, a.to, a.kind] for a in actions],
+            }
         return None
 
     def _apply(self, entry: dict, live: bool) -> None:

@@ -22,8 +22,10 @@ from ..scenario.durations import format_duration
 from ..sim.pacing import PacedEnvironment
 from ..sim.responders import PlayerMessage
 
-HELP = ("commands: <numbers> answer the message | p pause | r resume | s X speed | n release next inject | "
-        "d M postpone injects M min | t clock | q stop | ? help")
+HELP = (
+    "commands: <numbers> answer the message | p pause | r resume | s X speed | n release next inject | "
+    "d M postpone injects M min | t clock | q stop | ? help"
+)
 
 
 class Terminal:
@@ -44,17 +46,24 @@ class Terminal:
     # --- the observer ---------------------------------------------------------------------------
 
     def inject(self, t: float, entry) -> None:
-        self.say(t, f"INJECT {entry.number} ({entry.inject.type}) {entry.from_} -> {entry.to or 'all'} "
-                    f"by {entry.method}: {entry.description}")
+        self.say(
+            t,
+            f"INJECT {entry.number} ({entry.inject.type}) {entry.from_} -> {entry.to or 'all'} "
+            f"by {entry.method}: {entry.description}",
+        )
 
     def action(self, record: tuple) -> None:
         verb, to, kind = record[3], record[9], record[14]
-        text = f"sends {kind} to {to}" if verb == "send" else (f"REFUSED: {kind}" if verb == "refused" else verb)
+        text = (
+            f"sends {kind} to {to}" if verb == "send" else (f"REFUSED: {kind}" if verb == "refused" else verb)
+        )
         self.say(record[0], f"{record[2]} {text}")
 
     def message(self, pm: PlayerMessage) -> None:
-        lines = [f"MESSAGE for {pm.org} (task {pm.task}): {pm.kind} about {pm.cls} from {pm.sender}, "
-                 f"received at {format_duration(pm.received)}"]
+        lines = [
+            f"MESSAGE for {pm.org} (task {pm.task}): {pm.kind} about {pm.cls} from {pm.sender}, "
+            f"received at {format_duration(pm.received)}"
+        ]
         if pm.doctrine:
             lines.append("  doctrine would: " + "; ".join(map(str, pm.doctrine)))
         lines += [f"  {i}) {a}" for i, a in enumerate(pm.allowed, 1)]
