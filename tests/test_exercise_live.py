@@ -15,6 +15,7 @@ import pexpect
 import pytest
 
 from nukesim.api import load
+from nukesim.exercise import run_exercise
 from nukesim.sim import World, simulate
 from nukesim.sim.pacing import PacedEnvironment, Woken
 
@@ -72,14 +73,10 @@ def _journal_lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
+@pytest.mark.slow
 def test_a_killed_exercise_resumes_to_the_log_of_an_uninterrupted_one(tmp_path):
     whole = tmp_path / "whole"
-    subprocess.run(
-        [*NUKESIM, "exercise", str(CHAIN), "--speed", "max", "-n", "10", "--out", str(whole)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    run_exercise(CHAIN, speed=None, replications=10, out=whole)
     cut = tmp_path / "cut"
     # 600 simulated minutes a real minute: the run of some 50 simulated minutes takes about 5 s
     proc = subprocess.Popen(
@@ -167,6 +164,7 @@ def test_a_trainee_plays_at_the_terminal_pauses_resumes_and_gets_the_report(tmp_
     )
 
 
+@pytest.mark.slow
 def test_a_stopped_interactive_exercise_resumes_with_the_trainees_decision_replayed(tmp_path):
     out = tmp_path / "aar"
     args = [

@@ -130,9 +130,9 @@ def run_exercise(
         journal=writer,
         replay=replay,
         fast_until=fast_until,
+        live_speed=live_speed,
         observer=observer,
     )
-    session._live_speed = live_speed
     if listen is not None:
         listen(session)
     try:

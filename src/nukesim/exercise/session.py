@@ -51,9 +51,12 @@ class Session:
         journal: Journal | None = None,
         replay: Iterable[dict] = (),
         fast_until: float | None = None,
+        live_speed: float | None | str = "exercise",
         observer: Observer | None = None,
     ) -> None:
         self.exercise = exercise
+        self.live_speed = exercise.speed if live_speed == "exercise" else live_speed
+        """The pace after a replay: simulated minutes per real minute, None for as fast as possible."""
         self.env = env
         self.world = World(scenario, exercise.seed if seed is None else seed, replication, env=env)
         self.director = Director(exercise)
@@ -111,7 +114,7 @@ class Session:
     def _go_live(self) -> None:
         self.fast_until = None
         if isinstance(self.env, PacedEnvironment):
-            self.env.set_speed(self.exercise.speed if self._live_speed is None else self._live_speed)
+            self.env.set_speed(self.live_speed)
             self.env.restart_clock()
             self._note(self.world.now, "resumed from the journal; the exercise goes on in real time")
         if isinstance(self.player, LivePlayer) and self.observer is not None:
@@ -119,7 +122,6 @@ class Session:
             for pm in self.player.waiting:  # still waiting for the trainee: show them again
                 self.observer.message(pm)
 
-    _live_speed: float | None = None
 
     # --- what happens ---------------------------------------------------------------------------
 
