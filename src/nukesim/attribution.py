@@ -38,6 +38,7 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from sys import intern
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
@@ -238,7 +239,8 @@ def attribution_rows(log: EventLog, scenario: Scenario) -> list[tuple[str, str, 
         for s in steps:
             key = (s.component, s.where)
             summed[key] = summed.get(key, 0.0) + s.minutes
-        rows += [(metric, c, w, m) for (c, w), m in summed.items() if m != 0.0]
+        # names interned: a run keeps these rows for every replication, and they repeat
+        rows += [(intern(metric), c, intern(w), m) for (c, w), m in summed.items() if m != 0.0]
     return rows
 
 
