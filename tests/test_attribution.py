@@ -147,6 +147,31 @@ def test_holding_for_an_approval():
                                                   ("handling", "hq"): 5.0}
 
 
+def test_holding_for_the_other_senders_of_a_wait_for():
+    # a's report reaches hq at 1, b's at 5: hq's handler, waiting for both, holds a's from 1 to 5
+    s = build(
+        channels={"instant": channel(0), "one": channel(1), "five": channel(5)},
+        organisations={
+            "plant": {"handlers": [{"on": "class_change", "send": [{"to": "a", "kind": "notice"},
+                                                                   {"to": "b", "kind": "notice"}]}]},
+            "a": {"handlers": [{"on": "notice", "send": [{"to": "hq", "kind": "report"}]}]},
+            "b": {"handlers": [{"on": "notice", "send": [{"to": "hq", "kind": "report"}]}]},
+            "hq": {"handlers": [{"on": "report", "time": 3, "wait_for": {"from": ["a", "b"], "count": 2},
+                                 "send": [{"to": "office", "kind": "mobilise"}]}]},
+            "office": {"handlers": [{"on": "mobilise"}]},
+        },
+        links=[{"from": a, "to": b, "channel": ch} for a, b, ch in (
+            ("plant", "a", "one"), ("plant", "b", "five"), ("a", "hq", "instant"), ("b", "hq", "instant"),
+            ("hq", "office", "instant"))],
+        authority={"mobilise": ["hq"], "deploy": ["hq"]},
+        team={"organisation": "office", "units": {"u": {"size": 1}}, "members": {"all": {"share": 1.0}},
+              "deploy": {"order": False}},
+    )
+    log = simulate(s, seed=1)
+    assert rows_of(log, s, "callout_started") == {("transmission", "plant->a"): 1.0, ("holding", "hq"): 4.0,
+                                                  ("handling", "hq"): 3.0}
+
+
 def test_a_call_out_limited_by_one_unit_follows_its_last_needed_member():
     s = mobilising({"units": {"a": {"size": 1, "members": {"fast": 1.0}},
                               "b": {"size": 1, "members": {"slow": 1.0}}},
