@@ -74,7 +74,7 @@ if TYPE_CHECKING:
 
 COMPONENTS = ("class_wait", "queueing", "handling", "transmission", "holding", "callout", "loading",
               "deploy_wait", "transit")
-"""Every component, in the order of the chain (the column order of attribution.csv's values)."""
+"""Every component, in the order a chain passes them."""
 
 CSV_COLUMNS = ("replication", "metric", "component", "where", "minutes")
 """The columns of attribution.csv (one row per replication, metric, component and where)."""
