@@ -263,3 +263,11 @@ def test_explain_on_the_command_line_prints_the_largest_component_first():
     assert components[0] == "class_wait" and set(components) <= set(COMPONENTS)
     bad = CliRunner().invoke(app, ["explain", minimal, "-m", "notified:nobody"])
     assert bad.exit_code == 2 and "notified:nobody" in bad.output
+
+
+def test_the_attribution_is_the_same_whatever_the_number_of_workers():
+    scenario, _ = load_scenario(ROOT / "scenarios" / "minimal.yaml")
+    one = nukesim.replicate(scenario, n=8, seed=4, workers=1, attribution=True)
+    two = nukesim.replicate(scenario, n=8, seed=4, workers=2, attribution=True)
+    assert one.attribution == two.attribution and len(one.attribution) == 8
+    assert nukesim.explain(one).equals(nukesim.explain(two))
