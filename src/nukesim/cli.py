@@ -19,7 +19,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -374,6 +373,7 @@ def explain(
     from .attribution import explain as attribute
     from .runner import default_workers, replicate
     from .scenario import milestone_names
+    from .scenario.problems import unknown
 
     with user_errors():
         scenario = load(file, set_ or ())
@@ -383,8 +383,6 @@ def explain(
         names = milestone_names(scenario)
         for m in chosen:
             if m not in names:
-                from .scenario.problems import unknown
-
                 raise typer.BadParameter(unknown("milestone metric", m, names), param_hint="--metric")
         with _progress(n, False) as advance:
             result = replicate(scenario, n, seed, workers=workers or default_workers(), progress=advance,
@@ -396,6 +394,8 @@ def explain(
 
 def _explain_table(scenario: str, metric: str, rows, values, seed: int) -> Table:
     """One milestone's components, largest first, with their CIs and how often they were on the path."""
+    import numpy as np
+
     done = values[~np.isnan(values)]
     missing = len(values) - len(done)
     mean = _fmt(float(done.mean())) if len(done) else "—"
