@@ -11,7 +11,7 @@ from pathlib import Path as FsPath
 from .distributions import Distribution
 from .durations import Duration, format_duration, parse_duration
 from .models import Scenario
-from .overrides import apply_overrides, parse_assignment
+from .overrides import Override, apply_overrides, parse_assignment
 from .problems import Located, Problem, ScenarioError, SourceMap
 from .references import check_references, metric_names
 from .schema import validate
@@ -34,7 +34,7 @@ def load_scenario(file: str | FsPath) -> tuple[Scenario, SourceMap]:
 
 
 __all__ = [
-    "Distribution", "Duration", "Located", "Problem", "Scenario", "ScenarioError", "SourceMap",
+    "Distribution", "Duration", "Located", "Override", "Problem", "Scenario", "ScenarioError", "SourceMap",
     "apply_overrides", "check_references", "format_duration", "load_scenario", "load_yaml",
     "metric_names", "parse_assignment", "parse_duration", "validate",
 ]
