@@ -52,7 +52,11 @@ class DesignTable:
 
 
 def salib_problem(factors: list[Factor]) -> dict:
-    return {"num_vars": len(factors), "names": [f.name for f in factors], "bounds": [[0.0, 1.0]] * len(factors)}
+    return {
+        "num_vars": len(factors),
+        "names": [f.name for f in factors],
+        "bounds": [[0.0, 1.0]] * len(factors),
+    }
 
 
 def make_design(sf: SweepFile, base: dict[str, Any]) -> DesignTable:
@@ -60,8 +64,10 @@ def make_design(sf: SweepFile, base: dict[str, Any]) -> DesignTable:
     factors, d = sf.sweep.factors, sf.sweep.design
     k = len(factors)
     if d.type == "grid":
-        rows = [dict(zip([f.name for f in factors], combo, strict=True))
-                for combo in itertools.product(*(f.levels() for f in factors))]
+        rows = [
+            dict(zip([f.name for f in factors], combo, strict=True))
+            for combo in itertools.product(*(f.levels() for f in factors))
+        ]
         return DesignTable("grid", rows)
     if d.type == "oat":
         rows, changed = [dict(base)], [None]
@@ -96,7 +102,8 @@ def design_size(sf: SweepFile) -> int:
     k = len(factors)
     sizes = {
         "grid": lambda: math.prod(len(f.levels()) for f in factors),
-        "random": lambda: d.points, "lhs": lambda: d.points,
+        "random": lambda: d.points,
+        "lhs": lambda: d.points,
         "sobol": lambda: d.samples * (2 * k + 2 if d.second_order else k + 2),
         "morris": lambda: d.samples * (k + 1),
     }
@@ -162,8 +169,9 @@ def point_overrides(sf: SweepFile, base: Scenario, values: dict[str, Any]) -> li
             if f is not None:
                 start = _set_clock(sf, f, start, values[f.name])
         f = next(iter(clock.values()))
-        items.append(Override("start", start.isoformat(), *sf.where("factors", sf.sweep.factors.index(f),
-                                                                   "wallclock")))
+        items.append(
+            Override("start", start.isoformat(), *sf.where("factors", sf.sweep.factors.index(f), "wallclock"))
+        )
     return items
 
 
@@ -190,9 +198,15 @@ def _set_clock(sf: SweepFile, f: Factor, start: datetime, value: Any) -> datetim
         return start.replace(year=d.year, month=d.month, day=d.day)
     except (ValueError, TypeError, AttributeError) as exc:
         i = sf.sweep.factors.index(f)
-        raise ScenarioError([Located(*sf.where("factors", i, "values" if f.values is not None else "range"),
-                                     ("factors", i, "values"), f"{f.name}: cannot use {value!r} as a "
-                                     f"{f.wallclock}: {exc}")]) from None
+        raise ScenarioError(
+            [
+                Located(
+                    *sf.where("factors", i, "values" if f.values is not None else "range"),
+                    ("factors", i, "values"),
+                    f"{f.name}: cannot use {value!r} as a {f.wallclock}: {exc}",
+                )
+            ]
+        ) from None
 
 
 def point_scenario(sf: SweepFile, base: Scenario, values: dict[str, Any]) -> Scenario:

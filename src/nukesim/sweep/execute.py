@@ -46,9 +46,14 @@ class Prepared:
 
     def fingerprint(self) -> dict:
         s = self.sweep
-        return {"scenario_sha256": self.scenario_sha256, "scenario": s.scenario, "seed": s.seed,
-                "set": s.set, "metrics": self.metrics,
-                "factors": {f.name: f.wallclock or f.targets for f in s.factors}}
+        return {
+            "scenario_sha256": self.scenario_sha256,
+            "scenario": s.scenario,
+            "seed": s.seed,
+            "set": s.set,
+            "metrics": self.metrics,
+            "factors": {f.name: f.wallclock or f.targets for f in s.factors},
+        }
 
 
 def prepare(path: str | Path, replications: int | None = None) -> Prepared:
@@ -58,8 +63,9 @@ def prepare(path: str | Path, replications: int | None = None) -> Prepared:
         sf.sweep = sf.sweep.model_copy(update={"replications": replications, "precision": None})
     scenario_path = sf.scenario_path
     if not scenario_path.is_file():
-        raise ScenarioError([Located(*sf.where("scenario"), ("scenario",),
-                                     f"no scenario file at {scenario_path}")])
+        raise ScenarioError(
+            [Located(*sf.where("scenario"), ("scenario",), f"no scenario file at {scenario_path}")]
+        )
     scenario, source = load_scenario(scenario_path)
     from ..graph import check_graph
 
@@ -74,9 +80,16 @@ def prepare(path: str | Path, replications: int | None = None) -> Prepared:
     scenarios = {key: point_scenario(sf, base, values) for key, values in design.unique().items()}
     for key, s in scenarios.items():
         if metric_names(s) != names:
-            raise ScenarioError([Located(*sf.where("factors"), ("factors",),
-                                         f"point {key} changes the scenario's metrics (units or "
-                                         "organisations); a sweep compares the same metrics at every point")])
+            raise ScenarioError(
+                [
+                    Located(
+                        *sf.where("factors"),
+                        ("factors",),
+                        f"point {key} changes the scenario's metrics (units or "
+                        "organisations); a sweep compares the same metrics at every point",
+                    )
+                ]
+            )
     digest = hashlib.sha256(scenario_path.read_bytes()).hexdigest()
     return Prepared(sf, base, design, scenarios, metrics, objectives, digest, bases)
 
@@ -107,8 +120,15 @@ def _metrics_and_objectives(sf: SweepFile, base: Scenario, names: list[str]):
 class PointWork:
     """The replications one point still needs: fixed, or precision stages."""
 
-    def __init__(self, key: str, blob: bytes, prepared: Prepared, have: dict[int, np.ndarray],
-                 batch: int, columns: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        key: str,
+        blob: bytes,
+        prepared: Prepared,
+        have: dict[int, np.ndarray],
+        batch: int,
+        columns: tuple[int, ...],
+    ) -> None:
         self.key, self.blob, self.prep = key, blob, prepared
         self.have = have
         self.batch = batch
@@ -124,8 +144,12 @@ class PointWork:
             self.target = prepared.sweep.replications or DEFAULT_REPLICATIONS
             self._queue(0, self.target)
         else:
-            self.controlled = [prepared.metrics.index(m) for m in precision_metrics(
-                prepared.base.model_copy(update={"objectives": prepared.objectives}))]
+            self.controlled = [
+                prepared.metrics.index(m)
+                for m in precision_metrics(
+                    prepared.base.model_copy(update={"objectives": prepared.objectives})
+                )
+            ]
             self._advance()
 
     def _queue(self, lo: int, hi: int) -> None:
@@ -149,7 +173,7 @@ class PointWork:
     def next(self) -> Batch | None:
         if not self.queued:
             return None
-        reps, self.queued = self.queued[: self.batch], self.queued[self.batch:]
+        reps, self.queued = self.queued[: self.batch], self.queued[self.batch :]
         self.out += len(reps)
         return Batch(self.key, self.blob, self.seed, tuple(reps), self.columns)
 
@@ -206,15 +230,28 @@ class SweepResult:
     """Replications run now (the rest came from the store)."""
 
 
-def run_sweep(prepared: Prepared, store: Store, executor, resume: bool = False,
-              command: list[str] | None = None,
-              progress: Callable[[int, int, int], None] | None = None) -> SweepResult:
+def run_sweep(
+    prepared: Prepared,
+    store: Store,
+    executor,
+    resume: bool = False,
+    command: list[str] | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> SweepResult:
     """Run what the store lacks; ``progress(points_done, points, replications)`` after each batch."""
     sf = prepared.file
-    store.begin(prepared.fingerprint(), {
-        "sweep_sha256": sf.sha256, "sweep_file": str(sf.path), "sweep_text": sf.text,
-        "nukesim_version": __version__, "command": command or [],
-    }, resume, str(sf.path))
+    store.begin(
+        prepared.fingerprint(),
+        {
+            "sweep_sha256": sf.sha256,
+            "sweep_file": str(sf.path),
+            "sweep_text": sf.text,
+            "nukesim_version": __version__,
+            "command": command or [],
+        },
+        resume,
+        str(sf.path),
+    )
     keys = list(prepared.scenarios)
     store.add_points(keys)
     names = metric_names(prepared.base)
@@ -222,8 +259,17 @@ def run_sweep(prepared: Prepared, store: Store, executor, resume: bool = False,
     fixed = prepared.sweep.replications or DEFAULT_REPLICATIONS
     per = prepared.sweep.precision.batch if prepared.sweep.precision else fixed
     batch = max(1, min(50, -(-per // 2)))
-    points = [PointWork(k, pickle.dumps(prepared.scenarios[k], protocol=pickle.HIGHEST_PROTOCOL),
-                        prepared, store.rows(k), batch, columns) for k in keys]
+    points = [
+        PointWork(
+            k,
+            pickle.dumps(prepared.scenarios[k], protocol=pickle.HIGHEST_PROTOCOL),
+            prepared,
+            store.rows(k),
+            batch,
+            columns,
+        )
+        for k in keys
+    ]
     work = SweepWork(points)
     ran = 0
 

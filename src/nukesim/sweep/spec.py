@@ -94,7 +94,7 @@ class Factor(Model):
         r = self.range
         import numpy as np
 
-        xs = (np.geomspace(r.low, r.high, r.steps) if r.log else np.linspace(r.low, r.high, r.steps))
+        xs = np.geomspace(r.low, r.high, r.steps) if r.log else np.linspace(r.low, r.high, r.steps)
         if r.integer:
             return list(dict.fromkeys(int(round(x)) for x in xs))
         return [float(x) for x in xs]
@@ -106,8 +106,11 @@ class Factor(Model):
         r = self.range
         import math
 
-        x = (math.exp(math.log(r.low) + u * (math.log(r.high) - math.log(r.low))) if r.log
-             else r.low + u * (r.high - r.low))
+        x = (
+            math.exp(math.log(r.low) + u * (math.log(r.high) - math.log(r.low)))
+            if r.log
+            else r.low + u * (r.high - r.low)
+        )
         return int(round(x)) if r.integer else float(x)
 
 
@@ -216,8 +219,9 @@ def load_sweep_file(path: str | FsPath) -> SweepFile:
     text = read_text(path)
     data, source = parse_yaml(text, str(path))
     if not isinstance(data, dict):
-        raise ScenarioError(source.located([Problem((), "a sweep file must be a mapping (scenario:, "
-                                                        "factors:, …)")]))
+        raise ScenarioError(
+            source.located([Problem((), "a sweep file must be a mapping (scenario:, factors:, …)")])
+        )
     sweep, problems = validate(Sweep, data)
     if sweep is None:
         raise ScenarioError(source.located(problems))

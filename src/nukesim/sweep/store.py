@@ -70,15 +70,39 @@ class Store:
         old = self.meta("fingerprint")
         if old is not None and self.has_results():
             if not resume:
-                raise StoreMismatch([Located(str(self.path), 1, 1, (), "this store already holds results: "
-                                             "give --resume to continue or extend it, or another --store")])
+                raise StoreMismatch(
+                    [
+                        Located(
+                            str(self.path),
+                            1,
+                            1,
+                            (),
+                            "this store already holds results: "
+                            "give --resume to continue or extend it, or another --store",
+                        )
+                    ]
+                )
             changed = describe_changes(json.loads(old), fingerprint)
             if changed:
-                raise StoreMismatch([Located(sweep_file, 1, 1, (), f"cannot resume from {self.path}: "
-                                             + "; ".join(changed) + ". Restore the file or start a new "
-                                             "--store")])
-        rows = {"fingerprint": json.dumps(fingerprint, sort_keys=True), "metrics": json.dumps(fingerprint["metrics"]),
-                **{k: json.dumps(v) if not isinstance(v, str) else v for k, v in info.items()}}
+                raise StoreMismatch(
+                    [
+                        Located(
+                            sweep_file,
+                            1,
+                            1,
+                            (),
+                            f"cannot resume from {self.path}: "
+                            + "; ".join(changed)
+                            + ". Restore the file or start a new "
+                            "--store",
+                        )
+                    ]
+                )
+        rows = {
+            "fingerprint": json.dumps(fingerprint, sort_keys=True),
+            "metrics": json.dumps(fingerprint["metrics"]),
+            **{k: json.dumps(v) if not isinstance(v, str) else v for k, v in info.items()},
+        }
         if self.meta("created") is None:
             rows["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows.items())
@@ -89,19 +113,24 @@ class Store:
         start = self.db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM points").fetchone()[0]
         known = {k for (k,) in self.db.execute("SELECT point FROM points")}
         new = [k for k in dict.fromkeys(keys) if k not in known]
-        self.db.executemany("INSERT OR IGNORE INTO points VALUES (?, ?)",
-                            [(k, start + i) for i, k in enumerate(new)])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO points VALUES (?, ?)", [(k, start + i) for i, k in enumerate(new)]
+        )
         self.db.commit()
 
     def put(self, point: str, reps: Sequence[int], rows: np.ndarray) -> None:
         rows = np.ascontiguousarray(rows, dtype="<f8")
-        self.db.executemany("INSERT OR IGNORE INTO results VALUES (?, ?, ?)",
-                            [(point, int(r), rows[i].tobytes()) for i, r in enumerate(reps)])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO results VALUES (?, ?, ?)",
+            [(point, int(r), rows[i].tobytes()) for i, r in enumerate(reps)],
+        )
         self.db.commit()
 
     def rows(self, point: str) -> dict[int, np.ndarray]:
-        return {r: np.frombuffer(blob, dtype="<f8")
-                for r, blob in self.db.execute("SELECT replication, row FROM results WHERE point = ?", (point,))}
+        return {
+            r: np.frombuffer(blob, dtype="<f8")
+            for r, blob in self.db.execute("SELECT replication, row FROM results WHERE point = ?", (point,))
+        }
 
     def counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT point, COUNT(*) FROM results GROUP BY point"))
@@ -119,8 +148,16 @@ def describe_changes(old: dict, new: dict) -> list[str]:
         if key == "factors":
             for name in sorted(set(a) | set(b)):
                 if a.get(name) != b.get(name):
-                    out.append(f"factor '{name}' " + ("is new" if name not in a else "was removed" if name not in b
-                               else f"now sets {b[name]} (was {a[name]})"))
+                    out.append(
+                        f"factor '{name}' "
+                        + (
+                            "is new"
+                            if name not in a
+                            else "was removed"
+                            if name not in b
+                            else f"now sets {b[name]} (was {a[name]})"
+                        )
+                    )
         elif key == "scenario_sha256":
             out.append(f"{label} changed (sha256 {a[:12]}… → {b[:12]}…)")
         else:
@@ -128,9 +165,9 @@ def describe_changes(old: dict, new: dict) -> list[str]:
     return out
 
 
-def load_sweep(path: str | Path):
+def load_sweep(path: str | Path, points: Sequence[str] | None = None):
     """A sweep store as a pandas DataFrame: one row per (point, replication), a column per factor
-    (in its own units) and per metric (NaN = missing)."""
+    (in its own units) and per metric (NaN = missing). ``points``: only these point keys."""
     import pandas as pd
 
     path = Path(path)
@@ -141,10 +178,19 @@ def load_sweep(path: str | Path):
         metrics = json.loads(db.execute("SELECT value FROM meta WHERE key = 'metrics'").fetchone()[0])
         seq = dict(db.execute("SELECT point, seq FROM points"))
         records = []
+        keep = None if points is None else set(points)
         for point, rep, blob in db.execute("SELECT point, replication, row FROM results"):
+            if keep is not None and point not in keep:
+                continue
             values = json.loads(point)
-            records.append({"point": seq.get(point, -1), **values, "replication": rep,
-                            **dict(zip(metrics, np.frombuffer(blob, dtype="<f8").tolist(), strict=True))})
+            records.append(
+                {
+                    "point": seq.get(point, -1),
+                    **values,
+                    "replication": rep,
+                    **dict(zip(metrics, np.frombuffer(blob, dtype="<f8").tolist(), strict=True)),
+                }
+            )
     finally:
         db.close()
     frame = pd.DataFrame.from_records(records)
