@@ -96,7 +96,8 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
 
                     prepared = prepare(file)
                     out.print(f"{file}: ok — sweep of '{prepared.base.name}': {len(prepared.scenarios)} "
-                              f"points ({prepared.design.type}) over {len(prepared.sweep.factors)} factors",
+                              f"points ({prepared.design.type}) over {len(prepared.sweep.factors)} factor"
+                              f"{'s' if len(prepared.sweep.factors) > 1 else ''}",
                               markup=False, soft_wrap=True)
                     continue
                 scenario = load(file)

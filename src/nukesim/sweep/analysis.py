@@ -5,7 +5,8 @@ objective is met, not met or undecided. One-at-a-time effects are paired differe
 base point on common random numbers (``comparison.paired_differences``). Morris and Sobol
 indices come from SALib, computed on each point's mean over the replications in which the metric
 happened; because a censored (missing) time is not a number SALib can take, the share of missing
-runs is analysed as an output of its own (``missing:<metric>``). PRIM (EMA Workbench) finds the
+runs is analysed as an output of its own (``missing:<metric>``), and so is each objective's share
+of runs done within its target (a missing run is not done). PRIM (EMA Workbench) finds the
 factor ranges where a deadline is missed too often.
 """
 
@@ -150,23 +151,32 @@ def _oat(a: Analysis) -> list[dict]:
 
 
 def _outputs(a: Analysis) -> dict[str, np.ndarray]:
-    """Per focus metric, Y per design row: the point's mean over runs where it happened; and the
-    point's share of missing runs when any run missed."""
+    """Y per design row for SALib. Per focus metric: the point's mean over the runs where it
+    happened, and, when any run missed it, the point's share of missing runs. Per objective
+    on a time: the share of runs done within the target — a missing run counts as not done,
+    so this output needs no number for a censored time."""
     prep, res = a.result.prepared, a.result
     keys = prep.design.keys
     out = {}
+
+    def per_row(f) -> np.ndarray:
+        cache = {k: f(res.values[k]) for k in set(keys)}
+        return np.array([cache[k] for k in keys])
+
     for m in a.focus:
         i = prep.metrics.index(m)
-        means = {
-            k: (
-                float(np.nanmean(res.values[k][:, i])) if np.any(~np.isnan(res.values[k][:, i])) else math.nan
-            )
-            for k in set(keys)
-        }
-        out[m] = np.array([means[k] for k in keys])
-        miss = {k: float(np.mean(np.isnan(res.values[k][:, i]))) for k in set(keys)}
-        if any(miss.values()):
-            out[f"missing:{m}"] = np.array([miss[k] for k in keys])
+        out[m] = per_row(
+            lambda v, i=i: float(np.nanmean(v[:, i])) if np.any(~np.isnan(v[:, i])) else math.nan
+        )
+        missing = per_row(lambda v, i=i: float(np.mean(np.isnan(v[:, i]))))
+        if missing.any():
+            out[f"missing:{m}"] = missing
+    for o in prep.objectives:
+        limit = o.within if o.statistic == "share" else o.target
+        if limit is None:
+            continue
+        i = prep.metrics.index(o.metric)
+        out[f"within {limit:g}m:{o.metric}"] = per_row(lambda v, i=i, t=limit: float(np.mean(v[:, i] <= t)))
     return out
 
 
