@@ -97,7 +97,7 @@ class Factor(Model):
         xs = np.geomspace(r.low, r.high, r.steps) if r.log else np.linspace(r.low, r.high, r.steps)
         if r.integer:
             return list(dict.fromkeys(int(round(x)) for x in xs))
-        return [float(x) for x in xs]
+        return [float(f"{x:.12g}") for x in xs]  # 0.3, not 0.30000000000000004
 
     def at(self, u: float) -> Any:
         """The value at ``u`` in [0, 1] of the factor's domain (sampling designs)."""
