@@ -136,6 +136,11 @@ class Store:
         return dict(self.db.execute("SELECT point, COUNT(*) FROM results GROUP BY point"))
 
     def close(self) -> None:
+        """Fold the write-ahead log back in, so the store is one file that readers may open."""
+        try:
+            self.db.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.OperationalError:
+            pass  # another connection still has it open: the log stays until that one closes
         self.db.close()
 
 

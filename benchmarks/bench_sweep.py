@@ -1,0 +1,113 @@
+"""A 50-point x 200-replication China sweep on 2 cores: throughput, overhead, and Dask scaling.
+
+The overhead is the sweep's wall time (its store, its point scenarios, its pool living across
+points) divided by the wall time of the same 10,000 replications in one ``replicate`` call — what
+``nukesim run -n 10000`` does — on the same 2 workers (target <= 1.15). Then the same sweep on a
+local Dask cluster with 2 workers against 1 (target >= 1.7x); cluster start-up is not timed.
+
+    python benchmarks/bench_sweep.py               # 50 points x 200 replications
+    python benchmarks/bench_sweep.py --points-per 2 --replications 50   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from nukesim.runner import DaskExecutor, LocalExecutor, replicate  # noqa: E402
+from nukesim.scenario import load_scenario  # noqa: E402
+from nukesim.sweep.execute import prepare, run_sweep  # noqa: E402
+from nukesim.sweep.store import Store  # noqa: E402
+
+CHINA = ROOT / "scenarios" / "china_national_team.yaml"
+
+
+def sweep_text(replications: int, fails: int) -> str:
+    values = [round(0.3 * i / (fails - 1), 4) for i in range(fails)]
+    return textwrap.dedent(f"""
+        scenario: {CHINA}
+        factors:
+          - {{name: hotline_fails, path: channels.hotline.fails, values: {values}}}
+          - {{name: vehicles, path: team.vehicles.count, values: [10, 20, 30, 40, 50]}}
+        replications: {replications}
+        """)
+
+
+def timed_sweep(path: Path, executor, workdir: Path) -> tuple[float, float, dict]:
+    """(wall time including preparation, execution alone, values)."""
+    t0 = time.perf_counter()
+    prepared = prepare(path)
+    t1 = time.perf_counter()
+    store = Store(workdir / f"s{time.monotonic_ns()}.sqlite")
+    try:
+        result = run_sweep(prepared, store, executor)
+    finally:
+        store.close()
+    t2 = time.perf_counter()
+    return t2 - t0, t2 - t1, result.values
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--replications", type=int, default=200)
+    ap.add_argument("--points-per", type=int, default=10, help="hotline levels (x 5 vehicle counts)")
+    ap.add_argument("--no-dask", action="store_true")
+    args = ap.parse_args()
+    points = 5 * args.points_per
+    total = points * args.replications
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        path = work / "bench.yaml"
+        path.write_text(sweep_text(args.replications, args.points_per))
+        china = load_scenario(CHINA)[0]
+        print(f"China sweep: {points} points x {args.replications} replications = {total:,}; 2 workers")
+
+        t0 = time.perf_counter()
+        replicate(china, total, seed=1, workers=2)
+        run_time = time.perf_counter() - t0
+        print(f"one run of {total:,} replications (replicate, 2 workers): {run_time:.2f} s, "
+              f"{total / run_time:,.0f} replications/s")
+
+        executor = LocalExecutor(2)
+        try:
+            wall, execution, local = timed_sweep(path, executor, work)
+        finally:
+            executor.close()
+        print(f"sweep, local pool of 2: {wall:.2f} s ({execution:.2f} s running, {wall - execution:.2f} s "
+              f"preparing {points} point scenarios)")
+        print(f"  {points / wall:.2f} points/s, {total / wall:,.0f} replications/s")
+        print(f"  overhead = sweep / run = {wall / run_time:.3f} "
+              f"(running alone: {execution / run_time:.3f}); "
+              "target <= 1.15")
+        if args.no_dask:
+            return
+
+        from distributed import LocalCluster
+
+        times = {}
+        for n in (1, 2):
+            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster:
+                ex = DaskExecutor(cluster.scheduler_address)
+                try:
+                    _, times[n], values = timed_sweep(path, ex, work)
+                finally:
+                    ex.close()
+            same = all(np.array_equal(values[k], local[k], equal_nan=True) for k in local)
+            print(f"Dask, {n} worker{'s' if n > 1 else ''}: {times[n]:.2f} s running, "
+                  f"{total / times[n]:,.0f} replications/s; identical to the local sweep: {same}")
+        print(f"Dask 2 workers / 1 worker: {times[1] / times[2]:.2f}x; target >= 1.7x")
+
+
+if __name__ == "__main__":
+    main()
