@@ -98,8 +98,9 @@ def test_a_dask_cluster_gives_the_local_numbers_to_the_last_bit(tmp_path):
 def test_a_local_sweep_does_not_import_dask(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(textwrap.dedent(SWEEP).replace("250", "4"))
+    args = ["sweep", str(path), "--store", str(tmp_path / "x.sqlite"), "--workers", "2"]
     code = ("import sys\nfrom nukesim.cli import app\n"
-            f"try:\n    app([{'sweep'!r}, {str(path)!r}, '--store', {str(tmp_path / 'x.sqlite')!r}, '--workers', '2'])\n"
+            f"try:\n    app({args!r})\n"
             "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

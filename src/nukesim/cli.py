@@ -477,9 +477,13 @@ def sweep(
         prepared = prepare(file, replications=n)
         db = store or (out_dir / "sweep.sqlite" if out_dir else Path(file.stem + ".sqlite"))
         db.parent.mkdir(parents=True, exist_ok=True)
-        executor = (DaskExecutor(scheduler) if scheduler
-                    else LocalExecutor(workers or default_workers()))
         results = Store(db)
+        try:
+            executor = DaskExecutor(scheduler) if scheduler else LocalExecutor(workers or default_workers())
+        except (OSError, TimeoutError, ValueError) as exc:
+            results.close()
+            raise typer.BadParameter(f"cannot reach a Dask scheduler at {scheduler}: {exc}",
+                                     param_hint="--scheduler") from None
         try:
             with _sweep_progress(planned_replications(prepared)) as advance:
                 result = run_sweep(prepared, results, executor, resume=resume, command=sys.argv,

@@ -10,6 +10,7 @@ simply add work. ``load_sweep`` reads a store into a pandas DataFrame.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ FINGERPRINT_LABELS = {
     "set": "the base overrides (set:)",
     "factors": "what the factors set",
     "metrics": "the metrics kept",
+    "nukesim_version": "the nukesim version (the engine's numbers may differ)",
 }
 
 
@@ -47,11 +49,16 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # a committed batch survives a killed process
-        self.db.executescript(_SCHEMA)
-        self.db.commit()
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # a committed batch survives a killed process
+            self.db.executescript(_SCHEMA)
+            self.db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise ScenarioError(
+                [Located(str(self.path), 1, 1, (), f"not a sweep store (SQLite): {exc}")]
+            ) from None
         self.metrics: list[str] = json.loads(self.meta("metrics") or "[]")
 
     def meta(self, key: str) -> str | None:
@@ -137,10 +144,9 @@ class Store:
 
     def close(self) -> None:
         """Fold the write-ahead log back in, so the store is one file that readers may open."""
-        try:
+        # if another connection still has it open, the log stays until that one closes
+        with contextlib.suppress(sqlite3.OperationalError):
             self.db.execute("PRAGMA journal_mode=DELETE")
-        except sqlite3.OperationalError:
-            pass  # another connection still has it open: the log stays until that one closes
         self.db.close()
 
 
