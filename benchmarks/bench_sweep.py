@@ -32,13 +32,17 @@ from nukesim.sweep.store import Store  # noqa: E402
 CHINA = ROOT / "scenarios" / "china_national_team.yaml"
 
 
-def sweep_text(replications: int, fails: int) -> str:
-    values = [round(0.3 * i / (fails - 1), 4) for i in range(fails)]
+def sweep_text(replications: int, levels: int) -> str:
+    """Points that cost the same per replication as the scenario itself (the hotline's detection
+    time, which matters only when it fails, and the transit time), so that the comparison with
+    one run measures the sweep's machinery, not a change of model."""
+    detect = [round(1 + 2 * i / max(1, levels - 1), 3) for i in range(levels)]
+    transit = [f"{{dist: lognormal, median: {h}h, p90: {2 * h}h}}" for h in (4, 5, 6, 7, 8)]
     return textwrap.dedent(f"""
         scenario: {CHINA}
         factors:
-          - {{name: hotline_fails, path: channels.hotline.fails, values: {values}}}
-          - {{name: vehicles, path: team.vehicles.count, values: [10, 20, 30, 40, 50]}}
+          - {{name: hotline_detect, path: channels.hotline.detect, values: {detect}}}
+          - {{name: transit, path: team.transit, values: [{", ".join(transit)}]}}
         replications: {replications}
         """)
 
@@ -60,7 +64,7 @@ def timed_sweep(path: Path, executor, workdir: Path) -> tuple[float, float, dict
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replications", type=int, default=200)
-    ap.add_argument("--points-per", type=int, default=10, help="hotline levels (x 5 vehicle counts)")
+    ap.add_argument("--points-per", type=int, default=10, help="hotline levels (x 5 transit times)")
     ap.add_argument("--no-dask", action="store_true")
     args = ap.parse_args()
     points = 5 * args.points_per

@@ -254,3 +254,62 @@ def test_resuming_against_a_changed_file_is_refused_saying_what_changed(tmp_path
     message = str(exc.value)
     assert "the seed changed (1 → 9)" in message
     assert "factor 'fails' now sets ['channels.radio.fails'] (was ['channels.phone.fails'])" in message
+
+
+# --- analysis ------------------------------------------------------------------------------------------
+
+SENSITIVITY = """
+factors:
+  - {name: vehicles, path: team.vehicles.count, range: {low: 1, high: 8, integer: true}}
+  - {name: fails, path: channels.phone.fails, range: {low: 0.0, high: 0.6}}
+design: DESIGN
+replications: 12
+objectives:
+  - {name: authority, metric: "notified:authority", statistic: p90, target: 30m}
+"""
+
+
+@pytest.mark.parametrize("design, inert, active", [
+    ("{type: morris, samples: 4, levels: 4, seed: 2}", {"mu_star": 0.0, "sigma": 0.0}, "mu_star"),
+    ("{type: sobol, samples: 4, seed: 2}", {"S1": 0.0, "ST": 0.0}, "ST"),
+])
+def test_indices_of_a_factor_that_cannot_act_are_exactly_zero(tmp_path, design, inert, active):
+    """Vehicles cannot change when the authority is notified: on common random numbers every
+    elementary effect and every Sobol difference of theirs is exactly 0; the phone's is not."""
+    from nukesim.sweep.analysis import analyse
+
+    a = analyse(run(sweep_file(tmp_path, SENSITIVITY.replace("DESIGN", design)), tmp_path / "s.sqlite"))
+    rows = a.morris or a.sobol
+    by = {r["factor"]: r for r in rows if r["output"] == "notified:authority"}
+    assert {k: by["vehicles"][k] for k in inert} == inert
+    assert by["fails"][active] > 0
+    share = {r["factor"]: r for r in rows if r["output"] == "within 30m:notified:authority"}
+    assert share["vehicles"][active] == 0.0
+
+
+def test_the_cli_writes_the_analysis_and_resumes_with_nothing_to_do(tmp_path):
+    path = sweep_file(tmp_path, """
+        factors:
+          - {name: vehicles, path: team.vehicles.count, values: [1, 3]}
+          - {name: fails, path: channels.phone.fails, values: [0.0, 0.3]}
+        replications: 10
+        """)
+    out = tmp_path / "out"
+    first = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1"])
+    assert first.exit_code == 0, first.output
+    assert "store: " in first.output and "(40 replications run now)" in first.output
+    for name in ("points.csv", "objectives.csv", "results.csv", "analysis.json", "heatmap.svg",
+                 "metric_vs_vehicles.svg", "metric_vs_fails.svg"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "heatmap.svg").read_text().lstrip().startswith("<?xml")
+    import pandas as pd
+
+    points = pd.read_csv(out / "points.csv")
+    frame = load_sweep(out / "sweep.sqlite")
+    row = points[(points.vehicles == 3) & (points.fails == 0.3) & (points.metric == "team_mobilized")].iloc[0]
+    values = frame[(frame.vehicles == 3) & (frame.fails == 0.3)]["team_mobilized"]
+    assert row["n"] + row["missing"] == 10 and row["mean"] == pytest.approx(values.mean())
+    again = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--resume"])
+    assert again.exit_code == 0 and "(0 replications run now)" in again.output
+    refused = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out)])
+    assert refused.exit_code == 2 and "give --resume" in refused.output
