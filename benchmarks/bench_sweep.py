@@ -65,6 +65,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replications", type=int, default=200)
     ap.add_argument("--points-per", type=int, default=10, help="hotline levels (x 5 transit times)")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each counts")
     ap.add_argument("--no-dask", action="store_true")
     args = ap.parse_args()
     points = 5 * args.points_per
@@ -74,42 +75,48 @@ def main() -> None:
         path = work / "bench.yaml"
         path.write_text(sweep_text(args.replications, args.points_per))
         china = load_scenario(CHINA)[0]
-        print(f"China sweep: {points} points x {args.replications} replications = {total:,}; 2 workers")
-
-        t0 = time.perf_counter()
-        replicate(china, total, seed=1, workers=2)
-        run_time = time.perf_counter() - t0
+        print(f"China sweep: {points} points x {args.replications} replications = {total:,}; 2 workers; "
+              f"best of {args.rounds} alternating rounds")
+        run_time = wall = execution = float("inf")
+        local = {}
+        for _ in range(args.rounds):  # alternate, so that a busy spell of the machine hits both
+            t0 = time.perf_counter()
+            replicate(china, total, seed=1, workers=2)
+            run_time = min(run_time, time.perf_counter() - t0)
+            executor = LocalExecutor(2)
+            try:
+                w, e, local = timed_sweep(path, executor, work)
+            finally:
+                executor.close()
+            wall, execution = min(wall, w), min(execution, e)
         print(f"one run of {total:,} replications (replicate, 2 workers): {run_time:.2f} s, "
               f"{total / run_time:,.0f} replications/s")
-
-        executor = LocalExecutor(2)
-        try:
-            wall, execution, local = timed_sweep(path, executor, work)
-        finally:
-            executor.close()
         print(f"sweep, local pool of 2: {wall:.2f} s ({execution:.2f} s running, {wall - execution:.2f} s "
               f"preparing {points} point scenarios)")
         print(f"  {points / wall:.2f} points/s, {total / wall:,.0f} replications/s")
         print(f"  overhead = sweep / run = {wall / run_time:.3f} "
-              f"(running alone: {execution / run_time:.3f}); "
-              "target <= 1.15")
+              f"(running alone: {execution / run_time:.3f}); target <= 1.15")
         if args.no_dask:
             return
 
         from distributed import LocalCluster
 
-        times = {}
+        times = {1: float("inf"), 2: float("inf")}
+        for _ in range(args.rounds):
+            for n in (1, 2):
+                with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+                    ex = DaskExecutor(cluster.scheduler_address)
+                    try:
+                        _, t, values = timed_sweep(path, ex, work)
+                    finally:
+                        ex.close()
+                times[n] = min(times[n], t)
+                same = all(np.array_equal(values[k], local[k], equal_nan=True) for k in local)
+                assert same, "Dask must give the local numbers"
         for n in (1, 2):
-            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster:
-                ex = DaskExecutor(cluster.scheduler_address)
-                try:
-                    _, times[n], values = timed_sweep(path, ex, work)
-                finally:
-                    ex.close()
-            same = all(np.array_equal(values[k], local[k], equal_nan=True) for k in local)
             print(f"Dask, {n} worker{'s' if n > 1 else ''}: {times[n]:.2f} s running, "
-                  f"{total / times[n]:,.0f} replications/s; identical to the local sweep: {same}")
+                  f"{total / times[n]:,.0f} replications/s; identical to the local sweep: True")
         print(f"Dask 2 workers / 1 worker: {times[1] / times[2]:.2f}x; target >= 1.7x")
 
 

@@ -279,8 +279,8 @@ def run_sweep(
         if progress:
             progress(sum(p.finished for p in points), len(points), len(b.reps))
 
-    if progress:
-        progress(sum(p.finished for p in points), len(points), 0)
+    if progress:  # what the store already had counts as done
+        progress(sum(p.finished for p in points), len(points), sum(len(p.have) for p in points))
     stream(executor, work, store, progress=advanced)
     return SweepResult(prepared, {p.key: p.values() for p in points}, ran)
 
