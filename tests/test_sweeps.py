@@ -177,7 +177,9 @@ def test_every_point_gives_what_run_gives_with_the_same_seed(tmp_path):
         ref = replicate(scenario, 24, seed=1)
         cols = [ref.names.index(m) for m in prepared.metrics]
         assert np.array_equal(ref.values[:, cols], result.values[key], equal_nan=True)
-    frame = load_sweep(tmp_path / "a.sqlite")
+    import nukesim
+
+    frame = nukesim.load_sweep(tmp_path / "a.sqlite")
     assert len(frame) == 4 * 24 and set(frame["vehicles"]) == {1, 4}
     one = run(path, tmp_path / "b.sqlite", workers=1)
     assert all(np.array_equal(one.values[k], result.values[k], equal_nan=True) for k in one.values)

@@ -6,6 +6,7 @@ The same functions the command line uses, with nothing printed::
     scenario = nukesim.load("scenarios/china_national_team.yaml")
     one = nukesim.simulate(scenario, seed=7)           # events and metrics of one replication
     many = nukesim.replicate(scenario, n=500, seed=7)  # .summary(), .to_pandas()
+    frame = nukesim.load_sweep("out/oat/sweep.sqlite")  # a sweep's store as a DataFrame
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .metrics import compute_metrics
 from .runner import Replications, replicate
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from .sim import simulate as _simulate
+from .sweep.store import load_sweep
 
 
 def load(path: str | Path, overrides: Mapping[str, Any] | Iterable[str] = ()) -> Scenario:
@@ -51,4 +53,4 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     return Run(log, compute_metrics(log, scenario))
 
 
-__all__ = ["Replications", "Run", "Scenario", "ScenarioError", "load", "replicate", "simulate"]
+__all__ = ["Replications", "Run", "Scenario", "ScenarioError", "load", "load_sweep", "replicate", "simulate"]
