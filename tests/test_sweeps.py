@@ -94,6 +94,13 @@ def test_wallclock_factors_move_the_start_in_its_own_time_zone(tmp_path):
     starts = sorted(s.start for s in prepare(path).scenarios.values())
     tz = timezone(timedelta(hours=8))  # minimal.yaml starts Monday 2026-03-16 10:00 +08:00
     assert starts == [datetime(2026, 3, 22, 3, 0, tzinfo=tz), datetime(2026, 3, 22, 21, 30, tzinfo=tz)]
+    dated = sweep_file(tmp_path, """
+        factors:
+          - {name: day, wallclock: date, values: [2026-10-01]}
+        replications: 2
+        """, "d.yaml")
+    (start,) = [s.start for s in prepare(dated).scenarios.values()]
+    assert start == datetime(2026, 10, 1, 10, 0, tzinfo=tz)
 
 
 # --- located errors ----------------------------------------------------------------------------------
@@ -297,7 +304,7 @@ def test_the_cli_writes_the_analysis_and_resumes_with_nothing_to_do(tmp_path):
         replications: 10
         """)
     out = tmp_path / "out"
-    first = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1"])
+    first = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1", "--parquet"])
     assert first.exit_code == 0, first.output
     assert "store: " in first.output and "(40 replications run now)" in first.output
     for name in ("points.csv", "objectives.csv", "results.csv", "analysis.json", "heatmap.svg",
@@ -311,6 +318,7 @@ def test_the_cli_writes_the_analysis_and_resumes_with_nothing_to_do(tmp_path):
     row = points[(points.vehicles == 3) & (points.fails == 0.3) & (points.metric == "team_mobilized")].iloc[0]
     values = frame[(frame.vehicles == 3) & (frame.fails == 0.3)]["team_mobilized"]
     assert row["n"] + row["missing"] == 10 and row["mean"] == pytest.approx(values.mean())
+    assert pd.read_parquet(out / "results.parquet").equals(pd.read_csv(out / "results.csv"))
     again = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--resume"])
     assert again.exit_code == 0 and "(0 replications run now)" in again.output
     refused = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out)])
