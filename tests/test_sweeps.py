@@ -319,7 +319,10 @@ def test_the_cli_writes_the_analysis_and_resumes_with_nothing_to_do(tmp_path):
     values = frame[(frame.vehicles == 3) & (frame.fails == 0.3)]["team_mobilized"]
     assert row["n"] + row["missing"] == 10 and row["mean"] == pytest.approx(values.mean())
     assert pd.read_parquet(out / "results.parquet").equals(pd.read_csv(out / "results.csv"))
+    (out / "sobol.svg").write_text("from another design")
     again = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--resume"])
     assert again.exit_code == 0 and "(0 replications run now)" in again.output
+    assert not (out / "sobol.svg").exists() and not (out / "results.parquet").exists()
+    assert (out / "sweep.sqlite").exists()
     refused = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out)])
     assert refused.exit_code == 2 and "give --resume" in refused.output

@@ -462,6 +462,10 @@ def objectives_frame(a: Analysis):
     return pd.DataFrame(rows)
 
 
+ANALYSIS_FILES = ("points.csv", "objectives.csv", "results.csv", "results.parquet", "analysis.json",
+                  "oat.csv", "morris.csv", "sobol.csv")
+
+
 def write_analysis(directory: Path, a: Analysis, store: Path, parquet: bool = False) -> list[str]:
     """Every analysis file, or none: written to a temporary folder first, then moved in."""
     import pandas as pd
@@ -499,6 +503,11 @@ def write_analysis(directory: Path, a: Analysis, store: Path, parquet: bool = Fa
         }
         (staging / "analysis.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
         names += write_plots(staging, a)
+        # files of an earlier analysis that this one does not write (another design's plots)
+        stale = [*directory.glob("*.svg"), *(directory / n for n in ANALYSIS_FILES)]
+        for path in stale:
+            if path.name not in names:
+                path.unlink(missing_ok=True)
         for name in names:
             shutil.move(str(staging / name), directory / name)
     return names

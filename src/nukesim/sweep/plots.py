@@ -94,8 +94,9 @@ def write_plots(directory: Path, a) -> list[str]:
         fig.colorbar(im, ax=ax, label=f"{metric} mean (minutes)")
         save(fig, "heatmap.svg")
 
-    if a.oat:
-        rows = [r for r in a.oat if r["metric"] == metric and r["mean_diff"] is not None]
+    for k, focus in enumerate(a.focus if a.oat else []):
+        # one tornado per focus metric: tornado.svg for the first, tornado_<metric>.svg for the others
+        rows = [r for r in a.oat if r["metric"] == focus and r["mean_diff"] is not None]
         by: dict[str, list] = defaultdict(list)
         for r in rows:
             by[r["factor"]].append(r)
@@ -109,8 +110,8 @@ def write_plots(directory: Path, a) -> list[str]:
                 ax.text(r["mean_diff"], y, f" {r['value']}", va="center", fontsize=7)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(range(len(order)), order)
-        ax.set_xlabel(f"{metric}: point − base, minutes (paired, 95% CI)")
-        save(fig, "tornado.svg")
+        ax.set_xlabel(f"{focus}: point − base, minutes (paired, 95% CI)")
+        save(fig, "tornado.svg" if k == 0 else f"tornado_{focus.replace(':', '_')}.svg")
 
     for rows, name, pairs in (
         (a.morris, "morris", (("mu_star", "mu_star_conf"), ("sigma", None))),
