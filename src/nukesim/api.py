@@ -7,6 +7,7 @@ The same functions the command line uses, with nothing printed::
     one = nukesim.simulate(scenario, seed=7)           # events and metrics of one replication
     many = nukesim.replicate(scenario, n=500, seed=7)  # .summary(), .to_pandas()
     slow = nukesim.explain(scenario, n=200, seed=7)    # what made it slow: a DataFrame
+    frame = nukesim.load_sweep("out/oat/sweep.sqlite")  # a sweep's store as a DataFrame
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .metrics import compute_metrics
 from .runner import Replications, replicate
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from .sim import simulate as _simulate
+from .sweep.store import load_sweep
 
 
 def load(path: str | Path, overrides: Mapping[str, Any] | Iterable[str] = ()) -> Scenario:
@@ -67,4 +69,5 @@ def explain(what: Scenario | Replications, metrics: Iterable[str] | None = None,
     return summarise(what, metrics)
 
 
-__all__ = ["Replications", "Run", "Scenario", "ScenarioError", "explain", "load", "replicate", "simulate"]
+__all__ = ["Replications", "Run", "Scenario", "ScenarioError", "explain", "load", "load_sweep", "replicate",
+           "simulate"]
