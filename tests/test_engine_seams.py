@@ -192,3 +192,24 @@ def test_the_team_organisation_played_starts_the_call_out_only_on_an_order():
     assert [m.kind for m in player.seen] == ["mobilise"]
     assert Action("callout") in player.seen[0].allowed
     assert records(log, "callout")[0].t == 3.0
+
+
+def test_inject_and_player_records_use_only_their_declared_fields():
+    from nukesim.events import EMPTY, EVENT_TYPES
+
+    world = World(mobilising(TEAM, plant_time=5, authority={"mobilise": ["office"], "deploy": ["office"]}), 0)
+    world.play("plant", _Script((Action("send", "office", "mobilise"), Action("acknowledge")), 2))
+    spurious = Report(type="report", to="office", kind="mobilise", **{"from": "plant", "class": "alert"})
+    world.inject(spurious, at=1)
+    world.inject(LinkCut(type="link_cut", **{"from": "plant", "to": "office", "for": 1}), at=3)
+    world.inject(MembersUnavailable(type="members_unavailable", unit="b", count=1), at=4)
+    world.inject(VehiclesLost(type="vehicles_lost", count=1), at=4)
+    world.inject(Surge(type="surge", organisation="office", tasks=1, duration=1), at=4)
+    world.inject(ClassChangeInject(type="class_change", **{"class": "emergency"}), at=6)
+    log = world.run()
+    types = {e.type for e in log}
+    assert {INJECT_APPLIED, PLAYER_ACTED} <= types
+    for e in log:
+        declared = EVENT_TYPES[e.type].fields
+        unused = {f: v for f, v in e._asdict().items() if f not in ("t", "type", *declared)}
+        assert unused == {f: getattr(EMPTY, f) for f in unused}, e

@@ -141,7 +141,7 @@ class _Played:
         now = world.env.now
         pm.started = now
         world.record((now, TASK_STARTED, pm.org, pm.kind, pm.cls, pm.message, pm.task, -1, "", "", "", "", "",
-                      0, "player"))
+                      0, ""))
         world.decisions[pm.task] = task
         decision = self.responder.decide(world, pm)
         if decision is not None:
@@ -162,12 +162,11 @@ def decided(world: World, task_id: int, decision: Decision) -> None:
         why = refusal(world, pm, a)
         head = (now, PLAYER_ACTED, pm.org)
         if why:
-            record((*head, REFUSED, pm.cls, pm.message, pm.task, -1, pm.org, a.to, "", "", "", 0, why))
+            record((*head, REFUSED, pm.cls, pm.message, pm.task, -1, "", a.to, "", "", "", 0, why))
         else:
-            record((*head, a.verb, pm.cls, pm.message, pm.task, -1, pm.org, a.to, "", "", "", 0, a.kind))
+            record((*head, a.verb, pm.cls, pm.message, pm.task, -1, "", a.to, "", "", "", 0, a.kind))
             done.append(a)
-    record((now, TASK_FINISHED, pm.org, pm.kind, pm.cls, pm.message, pm.task, -1, "", "", "", "", "", 0,
-            "player"))
+    record((now, TASK_FINISHED, pm.org, pm.kind, pm.cls, pm.message, pm.task, -1, "", "", "", "", "", 0, ""))
     org.staff.release()
     for a in done:
         if a.verb == SEND:
