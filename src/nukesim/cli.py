@@ -684,6 +684,8 @@ def exercise(
             if interactive or (resume is not None and _journal_player(resume) == "interactive"):
                 terminal.say(0.0, f"exercise '{ex.name}': you play {', '.join(ex.played)}. {HELP}")
                 listen = terminal.listen
+            if journal is None and out_dir is None and resume is None:  # the CLI always keeps a journal
+                journal = Path(f"{file.stem}.journal.jsonl")
             result = run_exercise(file, player=spec, speed=pace, resume=resume, out=out_dir, journal=journal,
                                   replications=replications, observer=terminal, listen=listen)
         except JournalError as exc:

@@ -35,7 +35,7 @@ class ExerciseResult:
     log: EventLog
     score: Score | None
     out: Path | None
-    journal: Path
+    journal: Path | None
     stopped: bool
     """Stopped by a controller before the end (no score, no report)."""
 
@@ -109,9 +109,7 @@ def run_exercise(
         writer = Journal(journal_path, skip_outputs=skip)
     else:
         journal_path = (
-            Path(journal)
-            if journal is not None
-            else (out_dir / "journal.jsonl" if out_dir is not None else Path(f"{path.stem}.journal.jsonl"))
+            Path(journal) if journal is not None else (out_dir / "journal.jsonl" if out_dir else None)
         )
         header = {
             **hashes,
@@ -119,7 +117,7 @@ def run_exercise(
             "player": player,
             "script_sha256": file_sha256(script) if script else None,
         }
-        writer = Journal(journal_path, header)
+        writer = Journal(journal_path, header) if journal_path is not None else None
     env = PacedEnvironment(None if resume is not None else live_speed)
     session = Session(
         exercise,
@@ -138,7 +136,8 @@ def run_exercise(
     try:
         log = session.run()
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
     if session.quit:
         return ExerciseResult(exercise, log, None, None, journal_path, True)
     n = replications or exercise.replications
@@ -146,13 +145,19 @@ def run_exercise(
     result = score(exercise, scenario, compute_metrics(log, scenario), doctrine)
     if out_dir is not None:
         report = build_report(
-            exercise, scenario, log, result, player=player, journal_name=journal_path.name, doctrine=doctrine
+            exercise,
+            scenario,
+            log,
+            result,
+            player=player,
+            journal_name=journal_path.name if journal_path else "none",
+            doctrine=doctrine,
         )
         _write(out_dir / "aar.md", markdown(report))
         _write(out_dir / "aar.html", html(report))
         log.to_csv(out_dir / "events.csv")
         _write(out_dir / "score.json", json.dumps(_score_json(exercise, result), indent=2, allow_nan=False))
-        if journal_path.resolve() != (out_dir / "journal.jsonl").resolve():
+        if journal_path is not None and journal_path.resolve() != (out_dir / "journal.jsonl").resolve():
             shutil.copyfile(journal_path, out_dir / "journal.jsonl")
     return ExerciseResult(exercise, log, result, out_dir, journal_path, False)
 

@@ -122,7 +122,6 @@ class Session:
             for pm in self.player.waiting:  # still waiting for the trainee: show them again
                 self.observer.message(pm)
 
-
     # --- what happens ---------------------------------------------------------------------------
 
     def _deliver(self, number: int) -> None:
