@@ -70,7 +70,8 @@ def main() -> None:
           f"max {late.max():.2f}, min {late.min():.2f}")
     print(f"paced clock at the end vs wall clock × speed: {drift * 60 / args.speed * 1000:+.2f} ms")
     if len(wake):
-        print(f"wake-up to control ({len(wake)} wakes, ms): median {np.median(wake):.2f}, max {wake.max():.2f}")
+        print(f"wake-up to control ({len(wake)} wakes, ms): median {np.median(wake):.2f}, "
+              f"max {wake.max():.2f}")
 
 
 if __name__ == "__main__":
