@@ -148,6 +148,11 @@ def test_a_trainee_plays_at_the_terminal_pauses_resumes_and_gets_the_report(tmp_
     child.expect("clock: paused")
     child.sendline("r")
     child.expect("-- resumed")
+    child.sendline("d 10")  # inject 1 (due 5 min after the notice) comes 10 min later…
+    child.expect("-- remaining injects postponed by 10 min")
+    child.sendline("n")  # …unless released now
+    child.expect("-- inject 1 released")
+    child.expect(r"INJECT 1 \(surge\)")
     child.sendline("9")
     child.expect("choose among 1–3")
     child.sendline("1")
@@ -159,9 +164,8 @@ def test_a_trainee_plays_at_the_terminal_pauses_resumes_and_gets_the_report(tmp_
     md = (out / "aar.md").read_text()
     assert "| office | sends mobilise to team_office |" in md
     entries = (out / "journal.jsonl").read_text()
-    assert (
-        '"entry": "decision"' in entries and '"entry": "pause"' in entries and '"entry": "resume"' in entries
-    )
+    for kind in ("decision", "pause", "resume", "postpone", "release"):
+        assert f'"entry": "{kind}"' in entries, kind
 
 
 @pytest.mark.slow
