@@ -127,6 +127,7 @@ _ACTIVITIES: dict[str, str] = {
     ev.STAFF_CHANGED: "staff change",
     ev.OUTAGE_APPLIED: "outage {info}",
     ev.INJECT_APPLIED: "inject",
+    ev.PLAYER_ACTED: "player: {kind}",
     ev.CALLOUT_STARTED: "start call-out",
     ev.MEMBER_PAGED: "page member",
     ev.MEMBER_UNREACHABLE: "member unreachable",
