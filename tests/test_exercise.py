@@ -148,3 +148,10 @@ def test_every_example_exercise_validates():
     assert result.exit_code == 0, result.output
     assert result.output.count(": ok") == len(files)
     assert result.output.count(": ok — exercise") >= 4 and result.output.count(": ok — player script") >= 4
+
+
+def test_a_scenario_given_as_an_exercise_is_named_for_what_it_is():
+    result = CliRunner().invoke(app, ["exercise", "scenarios/minimal.yaml"])
+    assert result.exit_code == 2
+    assert "this is a scenario file, not an exercise" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -40,7 +40,7 @@ class ExerciseResult:
     """Stopped by a controller before the end (no score, no report)."""
 
 
-def _player(spec: str, exercise: Exercise, scenario, base: Path):
+def _player(spec: str, exercise: Exercise, scenario):
     """``doctrine``, ``interactive`` or ``scripted:FILE`` → (responder or None, script path or None)."""
     if spec == "doctrine" or not exercise.played:
         return None, None
@@ -50,7 +50,7 @@ def _player(spec: str, exercise: Exercise, scenario, base: Path):
         path = Path(spec.removeprefix("scripted:"))
         if not path.is_file():
             raise ScenarioError([f"{path}: no such player script"])
-        return ScriptedPlayer(load_script(path, scenario, exercise.played)), path
+        return ScriptedPlayer(load_script(path, scenario, exercise.played)), path.resolve()
     raise ScenarioError([f"--player: expected scripted:FILE, interactive or doctrine, got {spec!r}"])
 
 
@@ -99,7 +99,9 @@ def run_exercise(
         fast_until = max((e["t"] for e in entries), default=0.0)
     if player is None:
         player = f"scripted:{(path.parent / exercise.script)}" if exercise.script else "doctrine"
-    responder, script = _player(player, exercise, scenario, path.parent)
+    responder, script = _player(player, exercise, scenario)
+    if script is not None:
+        player = f"scripted:{script}"  # absolute: a resume may run from another folder
     live_speed = exercise.speed if speed == "exercise" else speed
     out_dir = Path(out) if out is not None else None
     if out_dir is not None:

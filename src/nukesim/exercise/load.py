@@ -49,6 +49,19 @@ def load_exercise(path: str | Path) -> tuple[Exercise, Scenario, Path]:
                 [Problem((), "an exercise file must be a mapping of fields (name:, scenario:, msel:, …)")]
             )
         )
+    if "scenario" not in data and "organisations" in data and "accident" in data:
+        raise ScenarioError(
+            source.located(
+                [
+                    Problem(
+                        (),
+                        "this is a scenario file, not an exercise: an exercise "
+                        "names its scenario (scenario: FILE), the played "
+                        "organisations and its MSEL (docs/exercises.md)",
+                    )
+                ]
+            )
+        )
     exercise, problems = validate(Exercise, data)
     if exercise is None:
         raise ScenarioError(source.located(problems))
