@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import yaml
-
 from .models import Scenario
 from .problems import Located, Problem, ScenarioError, did_you_mean
 from .references import check_references
@@ -28,10 +26,15 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     path, raw = text.split("=", 1)
     try:
         value = parse_value(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Located(f"--set {text}", 1, len(path) + 2, _split(path),
-                                     f"cannot read value {raw!r}: {exc}")]) from None
+    except ScenarioError as exc:  # located in the value: shift the column past "PATH="
+        raise ScenarioError([Located(f"--set {_clip(text)}", 1, len(path) + 1 + p.column, _split(path),
+                                     p.message) for p in exc.problems]) from None
     return path.strip(), value
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """An assignment as quoted in a message: a huge value is cut, not echoed whole."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _split(path: str) -> tuple[str | int, ...]:
@@ -49,9 +52,9 @@ def apply_overrides(
     their problems are located at the ``--set`` that caused them, like the schema's.
     """
     if isinstance(overrides, Mapping):
-        items = [(path, value, f"--set {path}={value}") for path, value in overrides.items()]
+        items = [(path, value, f"--set {_clip(f'{path}={value}')}") for path, value in overrides.items()]
     else:
-        items = [(*parse_assignment(text), f"--set {text}") for text in overrides]
+        items = [(*parse_assignment(text), f"--set {_clip(text)}") for text in overrides]
     if not items:
         return scenario
     data = scenario.model_dump(by_alias=True, mode="python")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, ORDER_KINDS, Scenario
+from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, MAX_NAME, ORDER_KINDS, Scenario
 from .problems import Problem, unknown
 
 RESERVED_ORGANISATIONS = (ACCIDENT,)
@@ -56,6 +56,7 @@ def check_references(s: Scenario) -> Iterator[Problem]:
         if name is not None and name not in classes:
             yield Problem(path, unknown("class", name, classes))
 
+    yield from _long_names(s)
     for name in s.organisations:
         if name in RESERVED_ORGANISATIONS:
             yield Problem(("organisations", name), f"'{name}' is reserved (the event log uses it for "
@@ -135,3 +136,20 @@ def check_references(s: Scenario) -> Iterator[Problem]:
                           unknown("organisation or channel", outage.target, orgs + channels))
         if outage.start >= s.horizon:
             yield Problem(("outages", i, "start"), "the outage starts after the horizon")
+
+
+def _long_names(s: Scenario) -> Iterator[Problem]:
+    """Names longer than ``MAX_NAME``: they would swamp every table, message and export."""
+    named: list[tuple[tuple, object]] = [(("organisations", n), n) for n in s.organisations]
+    named += [(("channels", n), n) for n in s.channels]
+    named += [(("classes", i), n) for i, n in enumerate(s.classes)]
+    named += [(("team", "units", n), n) for n in s.team.units]
+    named += [(("team", "members", n), n) for n in s.team.members]
+    for org, o in s.organisations.items():
+        for i, h in enumerate(o.handlers):
+            named.append((("organisations", org, "handlers", i, "on"), h.on))
+            named += [(("organisations", org, "handlers", i, "send", j, "kind"), x.kind)
+                      for j, x in enumerate(h.send)]
+    for path, name in named:
+        if len(str(name)) > MAX_NAME:
+            yield Problem(path, f"a name of {len(str(name)):,} characters; the limit is {MAX_NAME}")

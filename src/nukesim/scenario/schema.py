@@ -93,6 +93,12 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
               ") or a plain duration such as '10m'"
     elif kind == "timezone_aware":
         msg = "a time zone is needed, e.g. 2026-03-18T15:00:00+08:00 (Beijing) or ...-05:00"
+    elif kind in ("int_type", "float_type") and isinstance(err.get("input"), bool):
+        what = "a whole number" if kind == "int_type" else "a number"
+        msg = f"expected {what}, got {str(err['input']).lower()} (true and false are not numbers)"
+        return Problem(path, msg)
+    elif kind == "finite_number":
+        return Problem(path, f"expected a finite number, got {err.get('input')!r}")
     elif kind == "value_error":
         msg = msg.removeprefix("Value error, ")
     elif kind == "assertion_error":
