@@ -101,8 +101,16 @@ class _Times:
 
 
 def _expected_times(scenario: Scenario, *, without_org: str | None = None,
-                    without_link: int | None = None, without_channel: str | None = None) -> _Times:
+                    without_link: int | None = None, without_channel: str | None = None,
+                    relevant: set[tuple[str, str]] | None = None, goals: frozenset[str] = frozenset(),
+                    chains: dict[tuple[str, str], tuple[int, list[tuple[str, float]]]] | None = None,
+                    ) -> _Times:
     """Earliest expected times, optionally with one organisation, link or channel lost.
+
+    With ``relevant`` (``(organisation, kind)`` pairs), messages outside it are not followed;
+    with ``goals``, propagation stops once the team organisation has acted on each of those
+    kinds. The single points of failure ask only whether the goals are reached: both leave that
+    answer as it is and spare the rest of the network (see ``_relevant``).
 
     Messages are delivered in time order, as in the engine but with every time at its mean,
     unlimited staff and no failures. The first copy of a message (same organisation, kind, class
@@ -110,18 +118,25 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
     handler runs at most once per class and a cycle of organisations ends.
     """
     s = scenario
-    carrier: dict[tuple[str, str], tuple[str, float]] = {}  # (from, to) -> (channel, mean delay)
-    for i, link in enumerate(s.links):
-        live = [c for c in (link.channel, *link.fallbacks) if c != without_channel]
-        if i != without_link and live and without_org not in (link.from_, link.to):
-            carrier[(link.from_, link.to)] = (live[0], s.channels[live[0]].delay.mean)
+    chains = chains if chains is not None else _chains(s)
+
+    def carrier(org: str, to: str) -> tuple[str, float] | None:
+        """The channel that carries a message from ``org`` to ``to``, and its mean delay."""
+        found = chains.get((org, to))
+        if found is None or found[0] == without_link or without_org in (org, to):
+            return None
+        return next(((c, d) for c, d in found[1] if c != without_channel), None)
 
     times = _Times()
     queue: list[tuple[float, int, ArrivalKey, FiringKey | None, str | None]] = []
     order = itertools.count()  # ties leave the queue in the order they entered it
 
     def post(t: float, arrival: ArrivalKey, sent_by: FiringKey | None, channel: str | None) -> None:
-        heapq.heappush(queue, (t, next(order), arrival, sent_by, channel))
+        if relevant is None or arrival[:2] in relevant:
+            heapq.heappush(queue, (t, next(order), arrival, sent_by, channel))
+
+    team = s.team.organisation
+    pending = set(goals)  # goal kinds the team organisation has not acted on yet
 
     if s.accident.site != without_org:
         for change in s.accident.timeline:
@@ -139,14 +154,17 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
         handler = organisation.handlers[i]
         done = now + handler.time.mean * organisation.slowdown[period_at(s, now)]
         times.fired[key] = (trigger, done)
+        if org == team:
+            pending.discard(handler.on)
         for send in handler.send:
             if send.kind in ORDER_KINDS and org not in getattr(s.authority, send.kind):
                 continue  # unified command: an order without authority is not acted on
-            if (org, send.to) in carrier:  # without a link the message is lost
-                channel, delay = carrier[(org, send.to)]
+            carried = carrier(org, send.to)
+            if carried is not None:  # without a link the message is lost
+                channel, delay = carried
                 post(done + delay, (send.to, send.kind, cls, org), key, channel)
 
-    while queue:
+    while queue and (pending or not goals):
         now, _, arrival, sender_firing, channel = heapq.heappop(queue)
         if arrival in times.arrivals:
             continue
@@ -366,13 +384,60 @@ def _chain(times: _Times, last: FiringKey | None) -> list[Step]:
     return steps[::-1]
 
 
+def _chains(s: Scenario) -> dict[tuple[str, str], tuple[int, list[tuple[str, float]]]]:
+    """``(from, to)`` → the link's number and its channels in order, with their mean delays."""
+    return {(link.from_, link.to): (i, [(c, s.channels[c].delay.mean) for c in (link.channel, *link.fallbacks)])
+            for i, link in enumerate(s.links)}
+
+
+def _relevant(s: Scenario) -> set[tuple[str, str]]:
+    """``(organisation, kind)`` arrivals from which a chain of handlers can lead to the team
+    organisation acting on a mobilise or deploy order (an approval counts as such a link).
+
+    Handlers act only on the kind they are ``on`` (and are released by their approval's kind),
+    so an arrival outside this set can set going nothing that reaches the team's orders.
+    """
+    flow = nx.DiGraph()
+    for name, org in s.organisations.items():
+        for h in org.handlers:
+            sources = [(name, h.on)] + ([(name, h.approval.kind)] if h.approval else [])
+            for x in h.send:
+                flow.add_edges_from((src, (x.to, x.kind)) for src in sources)
+    goals = [(s.team.organisation, k) for k in (MOBILISE, DEPLOY)]
+    out: set[tuple[str, str]] = set(goals)
+    for goal in goals:
+        if goal in flow:
+            out |= nx.ancestors(flow, goal)
+    return out
+
+
 def _single_points(s: Scenario, times: _Times) -> dict[str, SinglePoints]:
     """For the mobilise and the deploy order: what the team organisation cannot act on without."""
     site, team = s.accident.site, s.team.organisation
     inherent = list(dict.fromkeys([site, team]))
-    without_org = {o: _expected_times(s, without_org=o) for o in s.organisations if o not in inherent}
-    without_link = {i: _expected_times(s, without_link=i) for i in range(len(s.links))}
-    without_channel = {c: _expected_times(s, without_channel=c) for c in s.channels}
+    goals = frozenset(k for k in (MOBILISE, DEPLOY) if times.done_on(team, k, s)[0] < INF)
+    relevant = _relevant(s)
+    chains = _chains(s)
+    orgs = {o for o, _ in relevant} - set(inherent)
+    # Losing an element that no relevant message passes through changes nothing the goals
+    # depend on: only the others are recomputed, each until the goals are reached (or cannot be).
+    used = [i for i, link in enumerate(s.links)
+            if any((link.to, x.kind) in relevant for h in s.organisations[link.from_].handlers
+                   if (link.from_, h.on) in relevant for x in h.send if x.to == link.to)]
+    channels = {c for i in used for c in (s.links[i].channel, *s.links[i].fallbacks)}
+
+    def reached(**without: object) -> frozenset[str]:
+        t = _expected_times(s, relevant=relevant, goals=goals, chains=chains,
+                            **without)  # type: ignore[arg-type]
+        return frozenset(k for k in goals if any(key[0] == team and s.organisations[team].handlers[key[1]].on == k
+                                                 for key in t.fired))
+
+    def lost_set(names, key):  # type: ignore[no-untyped-def]
+        return {name: goals - reached(**{key: name}) for name in names}
+
+    without_org = lost_set([o for o in s.organisations if o in orgs], "without_org")
+    without_link = lost_set(used, "without_link")
+    without_channel = lost_set([c for c in s.channels if c in channels], "without_channel")
     dominators: list[str] = []
     graph = build_graph(s)
     if site != team and nx.has_path(graph, site, team):
@@ -389,8 +454,8 @@ def _single_points(s: Scenario, times: _Times) -> dict[str, SinglePoints]:
             out[kind] = SinglePoints([], [], [], inherent, [])
             continue
 
-        def lost(t: _Times, kind: str = kind) -> bool:
-            return t.done_on(team, kind, s)[0] == INF
+        def lost(gone: frozenset[str], kind: str = kind) -> bool:
+            return kind in gone
 
         links = [(s.links[i].from_, s.links[i].to) for i, t in without_link.items() if lost(t)]
         out[kind] = SinglePoints([o for o, t in without_org.items() if lost(t)], links,
