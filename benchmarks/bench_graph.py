@@ -86,7 +86,8 @@ def scenario(orgs: int) -> dict:
     return {
         "name": f"generated network of {orgs} organisations",
         "start": "2026-03-16T10:00:00+08:00", "horizon": "1d", "classes": ["alert", "emergency"],
-        "accident": {"site": "plant", "timeline": [{"at": 0, "class": "alert"}, {"at": 30, "class": "emergency"}]},
+        "accident": {"site": "plant",
+                     "timeline": [{"at": 0, "class": "alert"}, {"at": 30, "class": "emergency"}]},
         "channels": {"phone": {"delay": {"dist": "uniform", "low": "1m", "high": "3m"}, "fails": 0.1,
                                "detect": "5m", "retries": 1},
                      "radio": {"delay": "2m"}, "fax": {"delay": "4m"}, "hotline": {"delay": "30s"}},

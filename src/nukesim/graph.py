@@ -386,7 +386,8 @@ def _chain(times: _Times, last: FiringKey | None) -> list[Step]:
 
 def _chains(s: Scenario) -> dict[tuple[str, str], tuple[int, list[tuple[str, float]]]]:
     """``(from, to)`` → the link's number and its channels in order, with their mean delays."""
-    return {(link.from_, link.to): (i, [(c, s.channels[c].delay.mean) for c in (link.channel, *link.fallbacks)])
+    return {(link.from_, link.to): (i, [(c, s.channels[c].delay.mean)
+                                        for c in (link.channel, *link.fallbacks)])
             for i, link in enumerate(s.links)}
 
 
@@ -429,8 +430,9 @@ def _single_points(s: Scenario, times: _Times) -> dict[str, SinglePoints]:
     def reached(**without: object) -> frozenset[str]:
         t = _expected_times(s, relevant=relevant, goals=goals, chains=chains,
                             **without)  # type: ignore[arg-type]
-        return frozenset(k for k in goals if any(key[0] == team and s.organisations[team].handlers[key[1]].on == k
-                                                 for key in t.fired))
+        handlers = s.organisations[team].handlers
+        return frozenset(k for k in goals
+                         if any(key[0] == team and handlers[key[1]].on == k for key in t.fired))
 
     def lost_set(names, key):  # type: ignore[no-untyped-def]
         return {name: goals - reached(**{key: name}) for name in names}
