@@ -104,11 +104,11 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
                     without_link: int | None = None, without_channel: str | None = None,
                     relevant: set[tuple[str, str]] | None = None, goals: frozenset[str] = frozenset(),
                     chains: dict[tuple[str, str], tuple[int, list[tuple[str, float]]]] | None = None,
-                    ) -> _Times:
+                    until: float = INF) -> _Times:
     """Earliest expected times, optionally with one organisation, link or channel lost.
 
     With ``relevant`` (``(organisation, kind)`` pairs), messages outside it are not followed;
-    with ``goals``, propagation stops once the team organisation has acted on each of those
+    with ``until``, class changes from then on do not happen; with ``goals``, propagation stops once the team organisation has acted on each of those
     kinds. The single points of failure ask only whether the goals are reached: both leave that
     answer as it is and spare the rest of the network (see ``_relevant``).
 
@@ -139,7 +139,7 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
     pending = set(goals)  # goal kinds the team organisation has not acted on yet
 
     if s.accident.site != without_org:
-        for change in s.accident.timeline:
+        for change in (c for c in s.accident.timeline if c.at < until):
             post(change.at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
     seen: set[tuple[str, str | None, str]] = set()  # (org, sender, kind) received, for approvals
     counted: dict[tuple[str, int], set[str | None]] = {}  # wait_for handler -> senders heard so far
@@ -266,6 +266,8 @@ def _check(s: Scenario) -> Iterator[Problem]:
     if early:
         reach += (f"; note that a handler with once: true runs on the first class that sets it going: "
                   f"{', '.join(early)} (class_at_least makes it wait for a higher class)")
+    yield from _after_horizon(s, times, kinds)
+    yield from _instant_loops(s)
     if MOBILISE in kinds and times.done_on(team, MOBILISE, s)[0] == INF:
         yield Problem(("team", "organisation"),
                       f"the call-out can never start: no chain of handlers from the accident at "
@@ -276,8 +278,98 @@ def _check(s: Scenario) -> Iterator[Problem]:
                       f"'{site}' leads to '{team}' acting on a '{DEPLOY}' order{reach}")
 
 
+def _after_horizon(s: Scenario, times: _Times, kinds: set[str]) -> Iterator[Problem]:
+    """A goal that only a class change at or after the horizon sets going: every run misses it."""
+    late = [i for i, c in enumerate(s.accident.timeline) if c.at >= s.horizon]
+    if not late:
+        return
+    goals = [(MOBILISE, "the call-out can start")]
+    if s.team.deploy.order:
+        goals.append((DEPLOY, "the team can depart"))
+    early = None
+    for kind, what in goals:
+        if kind not in kinds or times.done_on(s.team.organisation, kind, s)[0] == INF:
+            continue
+        early = early or _expected_times(s, until=s.horizon)
+        if early.done_on(s.team.organisation, kind, s)[0] == INF:
+            change = s.accident.timeline[late[0]]
+            yield Problem(("accident", "timeline", late[0], "at"),
+                          f"{what} only after this class change ('{change.class_}' at "
+                          f"{format_duration(change.at)}), which comes at or after the horizon "
+                          f"({format_duration(s.horizon)}): every run would miss it; move the class "
+                          f"change earlier or extend the horizon")
+            return
+
+
+def _no_time(dist: object) -> bool:
+    """Whether a duration distribution can take exactly zero (with positive probability)."""
+    name = getattr(dist, "dist", None)
+    if name == "fixed":
+        return dist.value == 0  # type: ignore[attr-defined]
+    if name in ("uniform", "triangular"):
+        return dist.high == 0  # type: ignore[attr-defined]
+    if name == "empirical":
+        return 0 in dist.samples  # type: ignore[attr-defined]
+    if name == "normal":
+        return dist.mean_ == 0 and dist.sd == 0  # type: ignore[attr-defined]
+    return False
+
+
+def _instant_link(s: Scenario, chain: list[str]) -> bool:
+    """Whether a link can deliver in no time: a channel that can, reached through channels that
+    can fail and be noticed at once."""
+    for name in chain:
+        channel = s.channels[name]
+        if _no_time(channel.delay):
+            return True
+        if channel.fails == 0 or channel.detect > 0:
+            return False
+    return False
+
+
+def _instant_loops(s: Scenario) -> Iterator[Problem]:
+    """Cycles of handlers and links that can all take no time: the engine would pass messages
+    round them for ever without the clock moving. ``once`` and ``wait_for`` handlers run once and
+    so end a loop; everything else runs on every message."""
+    links = {(link.from_, link.to): [link.channel, *link.fallbacks] for link in s.links}
+    flow = nx.DiGraph()
+    for org, o in s.organisations.items():
+        for i, h in enumerate(o.handlers):
+            if h.once or h.wait_for is not None or not _no_time(h.time):
+                continue
+            for j, x in enumerate(h.send):
+                if x.kind in ORDER_KINDS and org not in getattr(s.authority, x.kind):
+                    continue
+                if x.to not in s.organisations or (org, x.to) not in links:
+                    continue
+                if not _instant_link(s, links[(org, x.to)]):
+                    continue
+                for k, g in enumerate(s.organisations[x.to].handlers):
+                    if g.on == x.kind and not g.once and g.wait_for is None and _no_time(g.time):
+                        flow.add_edge((org, i), (x.to, k), send=j)
+    for component in nx.strongly_connected_components(flow):
+        if len(component) < 2 and not any(flow.has_edge(n, n) for n in component):
+            continue
+        cycle = nx.find_cycle(flow.subgraph(component))
+        (org, i), _ = min(cycle)
+        start = cycle.index(min(cycle))
+        cycle = cycle[start:] + cycle[:start]
+        route = " -> ".join([cycle[0][0][0], *(v[0] for _, v in cycle)])
+        j = flow.edges[cycle[0]]["send"]
+        yield Problem(("organisations", org, "handlers", i, "send", j),
+                      f"a loop of messages that takes no time: {route} (each of these handlers can take "
+                      f"0 and each link deliver in 0), so a run would never leave that instant; give a "
+                      f"handler or a channel a positive time, or make one of these handlers once: true")
+
+
 def _check_send(s: Scenario, graph: nx.DiGraph, org: str, to: str, kind: str,
                 path: tuple) -> Iterator[Problem]:
+    if org == to:
+        yield Problem((*path, "to"),
+                      f"'{org}' sends this '{kind}' to itself; an organisation does its own follow-up "
+                      f"in the same handler (add the work to this handler's time), and a link cannot "
+                      f"go from an organisation to itself")
+        return
     if not graph.has_edge(org, to):
         channel = next(iter(s.channels))
         yield Problem((*path, "to"),
