@@ -108,8 +108,8 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
     """Earliest expected times, optionally with one organisation, link or channel lost.
 
     With ``relevant`` (``(organisation, kind)`` pairs), messages outside it are not followed;
-    with ``until``, class changes from then on do not happen; with ``goals``, propagation stops once the team organisation has acted on each of those
-    kinds. The single points of failure ask only whether the goals are reached: both leave that
+    with ``until``, class changes from then on do not happen; with ``goals``, propagation stops
+    once the team organisation has acted on each of those kinds. The single points of failure ask only whether the goals are reached: both leave that
     answer as it is and spare the rest of the network (see ``_relevant``).
 
     Messages are delivered in time order, as in the engine but with every time at its mean,
