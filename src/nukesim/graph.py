@@ -109,8 +109,9 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
 
     With ``relevant`` (``(organisation, kind)`` pairs), messages outside it are not followed;
     with ``until``, class changes from then on do not happen; with ``goals``, propagation stops
-    once the team organisation has acted on each of those kinds. The single points of failure ask only whether the goals are reached: both leave that
-    answer as it is and spare the rest of the network (see ``_relevant``).
+    once the team organisation has acted on each of those kinds. The single points of failure
+    ask only whether the goals are reached: both leave that answer as it is and spare the rest
+    of the network (see ``_relevant``).
 
     Messages are delivered in time order, as in the engine but with every time at its mean,
     unlimited staff and no failures. The first copy of a message (same organisation, kind, class
