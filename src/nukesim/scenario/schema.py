@@ -97,6 +97,11 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
         what = "a whole number" if kind == "int_type" else "a number"
         msg = f"expected {what}, got {str(err['input']).lower()} (true and false are not numbers)"
         return Problem(path, msg)
+    elif kind in ("less_than_equal", "too_long") and _limit(err) > 1:
+        got = err.get("input")
+        size = f"{len(got):,} entries" if kind == "too_long" and hasattr(got, "__len__") else f"{got:,g}"
+        return Problem(path, f"{size} is more than nukesim allows here; the limit is "
+                       f"{_limit(err):,g} (see 'Limits' in docs/scenario-format.md)")
     elif kind == "finite_number":
         return Problem(path, f"expected a finite number, got {err.get('input')!r}")
     elif kind == "value_error":
@@ -107,6 +112,13 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
     if kind not in ("extra_forbidden", "missing", "value_error") and _short(got):
         msg += f" (got {got!r})"
     return Problem(path, msg)
+
+
+def _limit(err: dict[str, Any]) -> float:
+    """The bound a ``less_than_equal`` or ``too_long`` error names (0 if none)."""
+    ctx = err.get("ctx", {})
+    bound = ctx.get("le", ctx.get("max_length", 0))
+    return bound if isinstance(bound, (int, float)) and not isinstance(bound, bool) else 0
 
 
 def _short(value: Any) -> bool:

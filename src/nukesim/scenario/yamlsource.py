@@ -222,7 +222,7 @@ class _Builder:
                             "that contains it (a structure without end)", path)
             if len(self.open) >= MAX_DEPTH:
                 raise _fail(self.source.file, line, col, f"lists and mappings nested more than "
-                            f"{MAX_DEPTH} deep; a scenario needs a handful of levels", path)
+                            f"{MAX_DEPTH} deep; a scenario needs a handful of levels", path[:3])
             self.open.add(id(node))
             try:
                 return self._collection(node, path)
