@@ -99,9 +99,9 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
         return Problem(path, msg)
     elif kind in ("less_than_equal", "too_long") and _limit(err) > 1:
         got = err.get("input")
-        size = f"{len(got):,} entries" if kind == "too_long" and hasattr(got, "__len__") else f"{got:,g}"
+        size = f"{len(got):,} entries" if kind == "too_long" and hasattr(got, "__len__") else _number(got)
         return Problem(path, f"{size} is more than nukesim allows here; the limit is "
-                       f"{_limit(err):,g} (see 'Limits' in docs/scenario-format.md)")
+                       f"{_number(_limit(err))} (see 'Limits' in docs/scenario-format.md)")
     elif kind == "finite_number":
         return Problem(path, f"expected a finite number, got {err.get('input')!r}")
     elif kind == "value_error":
@@ -112,6 +112,10 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
     if kind not in ("extra_forbidden", "missing", "value_error") and _short(got):
         msg += f" (got {got!r})"
     return Problem(path, msg)
+
+
+def _number(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,g}" if isinstance(value, float) else repr(value)
 
 
 def _limit(err: dict[str, Any]) -> float:
