@@ -115,7 +115,9 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
 
 
 def _number(value: Any) -> str:
-    return f"{value:,}" if isinstance(value, int) else f"{value:,g}" if isinstance(value, float) else repr(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,g}" if isinstance(value, float) else repr(value)
 
 
 def _limit(err: dict[str, Any]) -> float:
