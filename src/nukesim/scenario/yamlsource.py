@@ -238,9 +238,6 @@ class _Builder:
                 mark = exc.problem_mark
                 raise _fail(self.source.file, mark.line + 1, mark.column + 1, str(exc.problem),
                             path) from None
-            except RecursionError:  # a merge key (<<) that merges the mapping into itself
-                raise _fail(self.source.file, node.start_mark.line + 1, node.start_mark.column + 1,
-                            "a merge key (<<) refers to the mapping that contains it", path) from None
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 key = self._scalar(key_node, path)
