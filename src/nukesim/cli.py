@@ -22,6 +22,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -170,11 +171,11 @@ def timeline(
     with user_errors():
         scenario = load(file, set_ or ())
         result = simulate(scenario, seed, replication)
-        table = Table(title=f"{scenario.name} — seed {seed}, replication {replication}")
+        table = Table(title=f"{escape(scenario.name)} — seed {seed}, replication {replication}")
         for column in ("time", "who", "what", "detail"):
             table.add_column(column)
         for row in format_timeline(result.events, scenario):
-            table.add_row(*row)
+            table.add_row(*map(escape, row))  # names are the user's text, not rich markup
         out.print(table)
 
 
@@ -190,7 +191,8 @@ def _fmt(value: float | None) -> str:
 
 
 def _summary_table(summary) -> Table:
-    table = Table(title=f"{summary.scenario}: {summary.replications} replications, seed {summary.seed}")
+    title = f"{summary.scenario}: {summary.replications} replications, seed {summary.seed}"
+    table = Table(title=escape(title))
     table.add_column("metric")
     for name in ("n", "missing", "mean", "95% CI", "p50", "p90", "max"):
         table.add_column(name, justify="right")
@@ -198,7 +200,8 @@ def _summary_table(summary) -> Table:
         share = name.startswith("utilization:")
         fmt = (lambda v: "—" if v is None else f"{v:.3f}") if share else _fmt
         ci = "—" if m.ci95 is None else f"{fmt(m.ci95[0])} – {fmt(m.ci95[1])}"
-        table.add_row(name, str(m.n), str(m.missing), fmt(m.mean), ci, fmt(m.p50), fmt(m.p90), fmt(m.max))
+        table.add_row(escape(name), str(m.n), str(m.missing), fmt(m.mean), ci, fmt(m.p50), fmt(m.p90),
+                      fmt(m.max))
     return table
 
 
@@ -210,7 +213,7 @@ def _objective_table(summary) -> Table:
         fmt = (lambda v: f"{100 * v:.1f}%") if o.statistic == "share" else _fmt
         ci = "—" if o.ci95 is None else f"{fmt(o.ci95[0])} – {fmt(o.ci95[1])}"
         verdict = ("[green]met[/]" if o.met else "[red]not met[/]") + ("" if o.decided else " (undecided)")
-        table.add_row(o.name, o.metric, o.statistic, fmt(o.target), fmt(o.value), ci, verdict)
+        table.add_row(escape(o.name), escape(o.metric), o.statistic, fmt(o.target), fmt(o.value), ci, verdict)
     return table
 
 
@@ -416,7 +419,8 @@ def compare(
             sys.stdout.write(json.dumps({"a": str(file), "b": label, "seed": seed, "replications": n,
                                          "differences": [d.to_json() for d in diffs]}, indent=2) + "\n")
             return
-        table = Table(title=f"B − A on common random numbers: B = {label}; {n} replications, seed {seed}")
+        title = f"B − A on common random numbers: B = {label}; {n} replications, seed {seed}"
+        table = Table(title=escape(title))
         # means over the replications where the metric happened in both variants (the pairs)
         for name in ("metric", "mean A*", "mean B*", "mean B−A (95% CI)", "p90 A", "p90 B",
                      "p90 B−A (95% CI)", "missing A/B"):
@@ -424,7 +428,8 @@ def compare(
         for d in diffs:
             if d.metric.startswith("utilization:"):
                 continue
-            table.add_row(d.metric, _fmt(d.mean_a), _fmt(d.mean_b), _signed(d.mean_diff, d.mean_diff_ci95),
+            table.add_row(escape(d.metric), _fmt(d.mean_a), _fmt(d.mean_b),
+                          _signed(d.mean_diff, d.mean_diff_ci95),
                           _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),
                           f"{d.missing_a}/{d.missing_b}")
         out.print(table)

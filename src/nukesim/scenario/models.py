@@ -9,7 +9,7 @@ scenario — a ``--set`` override, a sweep point — makes a new, re-validated `
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -68,6 +68,14 @@ MAX_RETRIES = 100
 """Retries of a channel, and repage attempts."""
 MAX_FACTOR = 100.0
 """A slowdown factor."""
+MAX_BACKGROUND = 100_000
+"""Routine tasks one organisation's background work brings, on average, before the horizon."""
+MAX_SHIFT_CHANGES = 48
+"""Shift changes a day."""
+MAX_OBJECTIVES = 1_000
+MAX_OUTAGES = 10_000
+YEARS = (1900, 2200)
+"""The start's year: the calendar's wall-clock arithmetic stays within what it can represent."""
 
 # --- small value types -------------------------------------------------------------------------
 # Strict numbers: ``staff: true`` or ``count: 2.5`` is a mistake, not 1 or 2.
@@ -171,7 +179,7 @@ class Calendar(Model):
     weekend: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["sat", "sun"]
     holidays: list[date] = []
     """Dates treated as weekend (public holidays)."""
-    shift_changes: list[TimeOfDay] = []
+    shift_changes: list[TimeOfDay] = Field(default=[], max_length=MAX_SHIFT_CHANGES)
     """Times of day at which duty staff hand over (every organisation without its own ``shifts``)."""
     handover: Duration = 0.0
     """How long a handover keeps the duty staff from accident work."""
@@ -188,7 +196,7 @@ class Calendar(Model):
 class Shifts(Model):
     """One organisation's own shift changes, overriding the calendar's."""
 
-    changes: list[TimeOfDay] = []
+    changes: list[TimeOfDay] = Field(default=[], max_length=MAX_SHIFT_CHANGES)
     """Times of day at which this organisation's duty staff hand over."""
     handover: Duration = 0.0
     """How long each handover lasts."""
@@ -532,8 +540,16 @@ class Scenario(Model):
     links: list[Link] = Field(default=[], max_length=MAX_LINKS)
     authority: Authority
     team: Team
-    objectives: list[Objective] = []
-    outages: list[Outage] = []
+    objectives: list[Objective] = Field(default=[], max_length=MAX_OBJECTIVES)
+    outages: list[Outage] = Field(default=[], max_length=MAX_OUTAGES)
+
+    @field_validator("start")
+    @classmethod
+    def _representable(cls, start: datetime) -> datetime:
+        if not YEARS[0] <= start.year <= YEARS[1]:
+            raise ValueError(f"the start must lie between the years {YEARS[0]} and {YEARS[1]}, "
+                             f"got {start.year}")
+        return start
 
     @model_validator(mode="after")
     def _horizon(self) -> Scenario:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, MAX_NAME, ORDER_KINDS, Scenario
+from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, MAX_BACKGROUND, MAX_NAME, ORDER_KINDS, Scenario
 from .problems import Problem, unknown
 
 RESERVED_ORGANISATIONS = (ACCIDENT,)
@@ -130,6 +130,12 @@ def check_references(s: Scenario) -> Iterator[Problem]:
     for i, obj in enumerate(s.objectives):
         if obj.metric not in metrics:
             yield Problem(("objectives", i, "metric"), unknown("metric", obj.metric, metrics))
+    for name, o in s.organisations.items():
+        if o.background is not None and s.horizon / o.background.interarrival.mean > MAX_BACKGROUND:
+            tasks = s.horizon / o.background.interarrival.mean
+            yield Problem(("organisations", name, "background", "interarrival"),
+                          f"about {tasks:,.0f} routine tasks would arrive before the horizon; the limit "
+                          f"is {MAX_BACKGROUND:,} (see 'Limits' in docs/scenario-format.md)")
     for i, outage in enumerate(s.outages):
         if outage.target not in s.organisations and outage.target not in s.channels:
             yield Problem(("outages", i, "target"),
