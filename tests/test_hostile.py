@@ -157,6 +157,15 @@ def test_endless_pipe_is_read_only_up_to_the_limit(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("command", ["timeline", "run", "graph"])
+def test_names_are_printed_as_text_not_as_markup(tmp_path, command):
+    file = tmp_path / "markup.yaml"
+    file.write_text(MINIMAL.read_text().replace("team_office", '"[/x]"'))
+    result, text = cli(command, str(file), *(["-n", "3"] if command == "run" else []))
+    assert result.exit_code == 0, text
+    assert "[/x]" in text
+
+
 # --- --set values get the protections file values get -------------------------------------------
 
 BOMB = ("[&a [x,x,x,x,x,x,x,x,x], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], "
@@ -174,6 +183,12 @@ SETS = [
     ("organisations.plant.slowdown=.inf", "organisations.plant.slowdown", ["finite number"]),
     ("team.units.responders.size=1000000000", "team.units.responders.size", ["the limit is 10,000"]),
     ("horizon=20m", "accident.timeline.1.at", ["after the horizon"]),
+    ("start=9999-12-31T20:00:00+00:00", "start", ["between the years 1900 and 2200"]),
+    ("organisations.authority.background={interarrival: 0.00001m, duration: 1m}",
+     "organisations.authority.background.interarrival",
+     ["144,000,000 routine tasks", "the limit is 100,000"]),
+    ("calendar.shift_changes=[" + ", ".join(f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 20, 40))
+     + "]", "calendar.shift_changes", ["72 entries", "the limit is 48"]),
 ]
 
 
