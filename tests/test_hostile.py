@@ -102,6 +102,15 @@ def test_utf16_without_byte_order_mark_is_named_too(tmp_path):
     assert "the file is UTF-16 text" in text
 
 
+def test_control_character_is_located(tmp_path):
+    file = tmp_path / "escape.yaml"
+    file.write_text(MINIMAL.read_text().replace("name: Minimal", "name: Min\x1b[31mimal"))
+    result, text = cli("validate", str(file))
+    assert result.exit_code == 2
+    [line] = problem_lines(text, f"{file}:")
+    assert line.startswith(f"{file}:5:10: (top level): the control character U+001B is not allowed"), line
+
+
 def test_very_long_name_is_reported_as_too_long_not_as_a_syntax_error(tmp_path):
     file = tmp_path / "long.yaml"
     name = "x" * 100_000

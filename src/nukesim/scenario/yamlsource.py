@@ -173,7 +173,13 @@ def _long_key(text: str, line: int) -> int:
 
 def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
     """Plain data and its source map; a ``ScenarioError`` for any YAML-level problem."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters here, before parsing
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise _fail(file, line, col, f"the control character U+{code:04X} is not allowed here") from None
     try:
         node = _fast_node(text) or loader.get_single_node()
     except _Refused as exc:
