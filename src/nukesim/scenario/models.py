@@ -81,6 +81,8 @@ YEARS = (1900, 2200)
 # Strict numbers: ``staff: true`` or ``count: 2.5`` is a mistake, not 1 or 2.
 
 Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+"""Only true or false: ``once: "no"`` or ``order: 0`` is a mistake, not a yes or a no."""
 Real = Annotated[float, Strict()]
 Probability = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 
@@ -294,7 +296,7 @@ class Handler(Model):
     """Only act on messages about this class or a higher one."""
     wait_for: WaitFor | None = None
     approval: Approval | None = None
-    once: bool = False
+    once: Bool = False
     """Fire at most once per replication: on the first message that sets the handler going."""
     send: list[Send] = []
 
@@ -418,7 +420,7 @@ class Vehicles(Model):
 class Deploy(Model):
     """When the team leaves: the listed units ready, vehicles loaded and, if required, the order."""
 
-    order: bool = True
+    order: Bool = True
     """Wait for a ``deploy`` order acted on by the team's organisation."""
     units: list[str] | Literal["all"] = "all"
 

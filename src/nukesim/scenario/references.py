@@ -145,7 +145,8 @@ def check_references(s: Scenario) -> Iterator[Problem]:
 
 
 def _long_names(s: Scenario) -> Iterator[Problem]:
-    """Names longer than ``MAX_NAME``: they would swamp every table, message and export."""
+    """Empty names, and names longer than ``MAX_NAME``: they would swamp every table, message
+    and export."""
     named: list[tuple[tuple, object]] = [(("organisations", n), n) for n in s.organisations]
     named += [(("channels", n), n) for n in s.channels]
     named += [(("classes", i), n) for i, n in enumerate(s.classes)]
@@ -157,5 +158,7 @@ def _long_names(s: Scenario) -> Iterator[Problem]:
             named += [(("organisations", org, "handlers", i, "send", j, "kind"), x.kind)
                       for j, x in enumerate(h.send)]
     for path, name in named:
+        if not str(name).strip():
+            yield Problem(path, "an empty name; give it a name")
         if len(str(name)) > MAX_NAME:
             yield Problem(path, f"a name of {len(str(name)):,} characters; the limit is {MAX_NAME}")

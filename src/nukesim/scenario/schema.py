@@ -102,6 +102,8 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
         size = f"{len(got):,} entries" if kind == "too_long" and hasattr(got, "__len__") else _number(got)
         return Problem(path, f"{size} is more than nukesim allows here; the limit is "
                        f"{_number(_limit(err))} (see 'Limits' in docs/scenario-format.md)")
+    elif kind == "bool_type":
+        return Problem(path, f"expected true or false, got {err.get('input')!r}")
     elif kind == "finite_number":
         return Problem(path, f"expected a finite number, got {err.get('input')!r}")
     elif kind == "value_error":
