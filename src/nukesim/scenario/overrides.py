@@ -21,7 +21,7 @@ from .yamlsource import parse_value
 def parse_assignment(text: str) -> tuple[str, Any]:
     """``"a.b=1"`` → ``("a.b", 1)``; the value is read as a YAML scalar or flow collection."""
     if "=" not in text:
-        raise ScenarioError([Located(f"--set {text}", 1, 1, (), "expected PATH=VALUE, "
+        raise ScenarioError([Located(f"--set {_clip(text)}", 1, 1, (), "expected PATH=VALUE, "
                                      "e.g. team.vehicles.count=20")])
     path, raw = text.split("=", 1)
     try:
