@@ -199,7 +199,7 @@ SETS = [
     ("organisations.authority.staff=2.5", "organisations.authority.staff", ["valid integer"]),
     ("organisations.authority.background={interarrival: 0.00001m, duration: 1m}",
      "organisations.authority.background.interarrival",
-     ["144,000,000 routine tasks", "the limit is 100,000"]),
+     ["144,000,000 routine tasks", "the limit is 1,000,000"]),
     ("calendar.shift_changes=[" + ", ".join(f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 20, 40))
      + "]", "calendar.shift_changes", ["72 entries", "the limit is 48"]),
 ]

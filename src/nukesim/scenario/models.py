@@ -68,7 +68,7 @@ MAX_RETRIES = 100
 """Retries of a channel, and repage attempts."""
 MAX_FACTOR = 100.0
 """A slowdown factor."""
-MAX_BACKGROUND = 100_000
+MAX_BACKGROUND = 1_000_000
 """Routine tasks one organisation's background work brings, on average, before the horizon."""
 MAX_SHIFT_CHANGES = 48
 """Shift changes a day."""
