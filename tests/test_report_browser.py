@@ -57,8 +57,8 @@ def test_report_renders_in_chromium_without_errors(tmp_path):
     assert problems == []
     layout = json.loads(layout)
     assert layout["title"].startswith("nukesim report")
-    for section in ("provenance", "objectives", "kpi", "attribution", "mobilisation", "members", "notification", "timeline",
-                    "graph"):
+    for section in ("provenance", "objectives", "kpi", "attribution", "mobilisation", "members",
+                    "notification", "timeline", "graph"):
         assert section in layout["sections"]
     drawn = {fig: (w, h) for fig, w, h in layout["figures"]}
     assert set(drawn) == {"fig-attribution", "fig-mobilisation", "fig-members", "fig-notification",
