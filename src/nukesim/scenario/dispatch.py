@@ -9,6 +9,7 @@ estimate and the simulation cannot drift apart. Plain data, no SimPy.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from .models import Scenario
@@ -51,6 +52,20 @@ def handler_plans(scenario: Scenario, name: str) -> dict[str, tuple[HandlerPlan,
             sends=tuple((send.to, send.kind) for send in h.send),
         ))
     return {kind: tuple(hs) for kind, hs in by_kind.items()}
+
+
+_PLANS: dict[int, dict[str, dict[str, tuple[HandlerPlan, ...]]]] = {}
+
+
+def organisation_handler_plans(scenario: Scenario) -> dict[str, dict[str, tuple[HandlerPlan, ...]]]:
+    """``handler_plans`` of every organisation, made once per scenario object (the graph analysis
+    asks again for every single point of failure it tries)."""
+    key = id(scenario)
+    plans = _PLANS.get(key)
+    if plans is None:
+        plans = _PLANS[key] = {name: handler_plans(scenario, name) for name in scenario.organisations}
+        weakref.finalize(scenario, _PLANS.pop, key, None)
+    return plans
 
 
 class HandlerState:
