@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from datetime import datetime, timedelta
 from typing import IO
 
@@ -75,12 +76,21 @@ class Terminal:
 
     # --- the keyboard ---------------------------------------------------------------------------
 
-    def listen(self, session, stream: IO[str] | None = None) -> threading.Thread:
-        """Read commands from ``stream`` (stdin) on a daemon thread."""
+    def listen(self, session, stream: IO[str] | None = None, clock_every: float = 15.0) -> threading.Thread:
+        """Read commands from ``stream`` (stdin) on a daemon thread; show the clock every
+        ``clock_every`` real seconds while it runs."""
         self.session = session
         thread = threading.Thread(target=self._read, args=(session, stream or sys.stdin), daemon=True)
         thread.start()
+        threading.Thread(target=self._tick, args=(session, clock_every), daemon=True).start()
         return thread
+
+    def _tick(self, session, every: float) -> None:
+        env = session.env
+        while not session.world.finished and not session.quit:
+            time.sleep(every)
+            if isinstance(env, PacedEnvironment) and not env.paused and env.speed and not session.world.finished:
+                self.say(env.clock(), f"-- clock (speed {env.speed:g})")
 
     def _read(self, session, stream: IO[str]) -> None:
         for line in stream:
