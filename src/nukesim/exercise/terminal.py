@@ -89,7 +89,8 @@ class Terminal:
         env = session.env
         while not session.world.finished and not session.quit:
             time.sleep(every)
-            if isinstance(env, PacedEnvironment) and not env.paused and env.speed and not session.world.finished:
+            running = isinstance(env, PacedEnvironment) and not env.paused and env.speed
+            if running and not session.world.finished:
                 self.say(env.clock(), f"-- clock (speed {env.speed:g})")
 
     def _read(self, session, stream: IO[str]) -> None:
