@@ -24,7 +24,7 @@ from ..sim import World
 from ..sim.pacing import PacedEnvironment, Woken
 from ..sim.responders import Action, Decision, PlayerMessage
 from .director import Director
-from .journal import Journal
+from .journal import Journal, JournalError
 from .models import Exercise, MselEntry
 from .players import LivePlayer
 
@@ -258,7 +258,13 @@ class Session:
             self._note(t, f"remaining injects postponed by {entry['minutes']:g} min")
         elif kind == "decision":
             actions = tuple(Action(*a) for a in entry["actions"])
-            self.world.decide(entry["task"], Decision(actions))
+            try:
+                self.world.decide(entry["task"], Decision(actions))
+            except ValueError:  # only a replayed entry can miss: the live one names the task shown
+                raise JournalError(
+                    f"the journal's decision at t = {t:g} is for task {entry['task']}, which "
+                    "is not waiting for one in this run: the journal does not belong to it"
+                ) from None
             if isinstance(self.player, LivePlayer):
                 self.player.answered(entry["task"])
         if live:
