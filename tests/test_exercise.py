@@ -155,3 +155,19 @@ def test_a_scenario_given_as_an_exercise_is_named_for_what_it_is():
     assert result.exit_code == 2
     assert "this is a scenario file, not an exercise" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_journal_cut_mid_line_by_a_crash_loses_only_that_line(tmp_path):
+    from nukesim.exercise.journal import Journal, JournalError, read_journal
+
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path, {"seed": 1})
+    journal.write({"t": 1.5, "entry": "inject", "number": 1})
+    journal.close()
+    with open(path, "a") as fh:
+        fh.write('{"t": 2.0, "entry": "act')  # the power went off here
+    header, entries = read_journal(path)
+    assert header["seed"] == 1 and entries == [{"t": 1.5, "entry": "inject", "number": 1}]
+    path.write_text('{"t": 1}\n')
+    with pytest.raises(JournalError, match="not an exercise journal"):
+        read_journal(path)
