@@ -84,6 +84,7 @@ MESSAGE_FAILED = "failed"
 MESSAGE_RETRIED = "retried"
 MESSAGE_REROUTED = "rerouted"
 MESSAGE_LOST = "lost"
+MESSAGE_RESENT = "resent"
 # Work at an organisation ------------------------------------------------------------------------
 TASK_QUEUED = "queued"
 TASK_STARTED = "started"
@@ -143,8 +144,11 @@ EVENT_TYPES: dict[str, EventType] = _types(
               {**_MESSAGE, "channel": "channel tried again"}),
     EventType(MESSAGE_REROUTED, "the sender falls back to the link's next channel",
               {**_MESSAGE, "channel": "next channel"}),
-    EventType(MESSAGE_LOST, "no channel got through, or there is no link",
+    EventType(MESSAGE_LOST, "no channel got through (in the last round, with `resend`), or there is no link",
               {**_MESSAGE, "channel": "last channel tried (empty when there is no link)"}),
+    EventType(MESSAGE_RESENT, "the sender starts the link's channel list again (link `resend`)",
+              {**_MESSAGE, "channel": "first channel of the link", "n": "round (1 for the first resend)",
+               "detail": "`after` (its time came) or `restored` (a channel came back from an outage)"}),
     EventType(TASK_QUEUED, "work arrives for the organisation's staff", _TASK),
     EventType(TASK_STARTED, "a person takes the work on", _TASK),
     EventType(TASK_FINISHED, "the work is done (and the handler's messages are sent)", _TASK),
@@ -177,7 +181,7 @@ EVENT_TYPES: dict[str, EventType] = _types(
 """Every record type, in the order of docs/engine.md's table."""
 
 MESSAGE_TYPES = frozenset({MESSAGE_SENT, MESSAGE_RECEIVED, MESSAGE_FAILED, MESSAGE_RETRIED, MESSAGE_REROUTED,
-                           MESSAGE_LOST})
+                           MESSAGE_LOST, MESSAGE_RESENT})
 TASK_TYPES = frozenset({TASK_QUEUED, TASK_STARTED, TASK_FINISHED})
 MEMBER_TYPES = frozenset({MEMBER_PAGED, MEMBER_UNREACHABLE, MEMBER_ACKNOWLEDGED, MEMBER_ASSEMBLED})
 

@@ -124,6 +124,7 @@ _ACTIVITIES: dict[str, str] = {
     ev.MESSAGE_RETRIED: "retry {kind}",
     ev.MESSAGE_REROUTED: "reroute {kind}",
     ev.MESSAGE_LOST: "{kind} lost",
+    ev.MESSAGE_RESENT: "resend {kind}",
     ev.STAFF_CHANGED: "staff change",
     ev.OUTAGE_APPLIED: "outage {info}",
     ev.INJECT_APPLIED: "inject",

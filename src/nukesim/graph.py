@@ -9,20 +9,20 @@ runs. So the questions that matter are asked of the message flow, not of the dra
   ``send`` with no link to carry it, a kind the receiver has no handler for, an order from an
   organisation without authority, an approval or ``wait_for`` nobody ever sends, a team that no
   chain of handlers can call out;
-* **expected times** — the earliest *expected* time at which each organisation receives each
-  kind of message about each class, and the fastest chain of messages to the call-out. Every
-  link costs the mean delay of its primary channel and every handler its mean handling time
-  (times its organisation's ``slowdown`` for the period it starts in); an ordinary handler runs
-  on the earliest message, a ``wait_for`` handler on the *k*-th earliest of its listed senders
-  (once, with the class of that message, as in the engine), a ``once`` handler on the earliest
-  message of any class, a handler with an approval at the later of its message and the approval.
-  With costs that are never negative, delivering messages in time order (Dijkstra's idea, where
-  Bellman-Ford would re-relax every rule until nothing changes) settles each time the first time
-  it is reached, and is what lets ``wait_for`` and ``once`` fire once as the engine does (a
-  ``slowdown`` can make a later copy of a message finish sooner, at the turn of a period; the
-  first copy still counts, as a ``once`` handler in the engine would have it). These are means throughout: a
-  quick deterministic estimate, not the mean of the simulated minimum (queueing for staff,
-  channel failures, retries and shifts are left to the simulation);
+* **expected times** — the earliest *expected* time at which each organisation receives each kind
+  of message about each class, and the fastest chain of messages to the call-out. Every link costs
+  the mean delay of its primary channel plus its own ``delay``, every handler its mean handling
+  time (times its organisation's ``slowdown`` for the period it starts in); an ordinary handler
+  runs on the earliest message, a ``wait_for`` handler on the *k*-th earliest of its listed
+  senders (once, with the class of that message, as in the engine), a ``once`` handler on the
+  earliest message of any class, a handler with an approval at the later of its message and the
+  approval. With costs that are never negative, delivering messages in time order (Dijkstra's
+  idea, where Bellman-Ford would re-relax every rule until nothing changes) settles each time the
+  first time it is reached, and is what lets ``wait_for`` and ``once`` fire once as the engine
+  does (a ``slowdown`` can make a later copy of a message finish sooner, at the turn of a period;
+  the first copy still counts, as a ``once`` handler in the engine would have it). These are means
+  throughout: a quick deterministic estimate, not the mean of the simulated minimum (queueing for
+  staff, channel failures, retries and shifts are left to the simulation);
 * **single points of failure** — organisations, links and channels whose loss alone makes the
   call-out (or a required deploy order) unreachable under those same AND / k-of-n rules.
 
@@ -66,7 +66,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
     kinds = _kinds_by_link(scenario)
     for link in scenario.links:
         graph.add_edge(link.from_, link.to, channel=link.channel, fallbacks=list(link.fallbacks),
-                       delay=scenario.channels[link.channel].delay.mean,
+                       delay=scenario.channels[link.channel].delay.mean + link.delay.mean,
                        kinds=sorted(kinds.get((link.from_, link.to), ())))
     return graph
 
@@ -114,7 +114,7 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
     for i, link in enumerate(s.links):
         live = [c for c in (link.channel, *link.fallbacks) if c != without_channel]
         if i != without_link and live and without_org not in (link.from_, link.to):
-            carrier[(link.from_, link.to)] = (live[0], s.channels[live[0]].delay.mean)
+            carrier[(link.from_, link.to)] = (live[0], s.channels[live[0]].delay.mean + link.delay.mean)
 
     times = _Times()
     queue: list[tuple[float, int, ArrivalKey, FiringKey | None, str | None]] = []

@@ -27,6 +27,7 @@ from .events import (
     MESSAGE_LOST,
     MESSAGE_RECEIVED,
     MESSAGE_REROUTED,
+    MESSAGE_RESENT,
     MESSAGE_RETRIED,
     MESSAGE_SENT,
     OUTAGE_APPLIED,
@@ -106,6 +107,9 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             row(t, org, f"reroutes {kind}", f"to {e.receiver} via {e.channel}")
         elif typ == MESSAGE_LOST:
             row(t, org, f"{kind} lost", f"to {e.receiver}: no channel got through")
+        elif typ == MESSAGE_RESENT:
+            why = "a channel is back" if e.detail == "restored" else "after the resend interval"
+            row(t, org, f"sends {kind} again (round {e.n})", f"to {e.receiver} via {e.channel}: {why}")
         elif kind == BACKGROUND and typ in (TASK_QUEUED, TASK_STARTED, TASK_FINISHED):
             continue
         elif typ == TASK_QUEUED:

@@ -216,6 +216,22 @@ class Channel(Model):
     """Extra attempts on this channel before moving to the link's next fallback."""
 
 
+class Resend(Model):
+    """Try a link's whole channel list again when every channel has failed (a sender keeps trying)."""
+
+    after: Duration
+    """Time from the last failed attempt of a round to the next round."""
+    attempts: int | None = Field(default=None, ge=1)
+    """Rounds after the first, at most; none: keep trying until the horizon."""
+
+    @field_validator("after")
+    @classmethod
+    def _later(cls, after: float) -> float:
+        if after <= 0:
+            raise ValueError("must be positive: a message is sent again some time after a failed round")
+        return after
+
+
 class Link(Model):
     """A directed communication link between two organisations."""
 
@@ -223,6 +239,10 @@ class Link(Model):
     to: str
     channel: str
     fallbacks: list[str] = []
+    delay: Distribution = Fixed(value=0.0)
+    """The link's own delay (distance, relay), added to the channel's on every delivery."""
+    resend: Resend | None = None
+    """Send a message again when every channel has failed; none: the message is lost (as before)."""
 
 
 class Send(Model):

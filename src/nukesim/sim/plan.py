@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..scenario.calendar import period_changes, staff_schedule
+from ..scenario.distributions import Fixed
 from ..scenario.models import PERIODS, Scenario, Team
 
 
@@ -65,6 +66,12 @@ class ChannelPlan:
 class LinkPlan:
     stream: str
     channels: tuple[ChannelPlan, ...]
+    delay: object = None
+    """The link's own delay distribution, added to the channel's; None when it is 0."""
+    resend_after: float = 0.0
+    """Minutes from a failed round to the next; 0: no resend, the message is lost."""
+    resend_rounds: float = 0.0
+    """Rounds after the first, at most (``inf``: until the horizon)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +144,12 @@ def compile_plan(s: Scenario) -> Plan:
                         1 + s.channels[name].retries)
             for name in [link.channel, *link.fallbacks]
         )
-        links[(link.from_, link.to)] = LinkPlan(f"link:{link.from_}->{link.to}", channels)
+        resend = link.resend
+        own = None if isinstance(link.delay, Fixed) and link.delay.value == 0 else link.delay
+        links[(link.from_, link.to)] = LinkPlan(
+            f"link:{link.from_}->{link.to}", channels, own,
+            0.0 if resend is None else resend.after,
+            0.0 if resend is None else math.inf if resend.attempts is None else float(resend.attempts))
     changes = period_changes(s)
     return Plan(
         organisations=orgs,

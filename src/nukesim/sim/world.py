@@ -29,6 +29,7 @@ from ..events import (
     MESSAGE_LOST,
     MESSAGE_RECEIVED,
     MESSAGE_REROUTED,
+    MESSAGE_RESENT,
     MESSAGE_RETRIED,
     MESSAGE_SENT,
     OUTAGE_APPLIED,
@@ -91,15 +92,18 @@ class _Organisation:
 
 
 class _Link:
-    """A link's draws during a replication: one uniform per attempt, delays per channel."""
+    """A link's draws during a replication: one uniform per attempt, delays per channel, and the
+    link's own delay per delivery (its own stream, so giving a link a delay moves no other draw)."""
 
-    __slots__ = ("plan", "uniform", "delays")
+    __slots__ = ("plan", "uniform", "delays", "own")
 
     def __init__(self, world: World, plan: LinkPlan) -> None:
         self.plan = plan
         self.uniform = world.streams.sampler(f"{plan.stream}:attempts", None)
         self.delays = [world.streams.sampler(f"{plan.stream}:delay:{ch.name}", ch.delay)
                        for ch in plan.channels]
+        self.own = None if plan.delay is None else world.streams.sampler(f"{plan.stream}:link_delay",
+                                                                         plan.delay)
 
 
 class World:
@@ -125,6 +129,12 @@ class World:
         self._at_instant = 0
         """Messages received at ``_instant`` (the guard against loops that take no time)."""
         self._down = dict.fromkeys(scenario.channels, 0)
+        self._resending: dict[int, tuple] = {}
+        """Messages waiting to be sent again (link ``resend``), by id."""
+        self._rounds: dict[int, int] = {}
+        """Per message sent again: the rounds started after the first."""
+        self._held: dict[str, list[int]] = {}
+        """Per channel under an outage: the messages waiting for it to come back."""
         self._links: dict[tuple[str, str], _Link] = {}
         self._end = env.event()
         self._ran = False
@@ -218,6 +228,8 @@ class World:
             self.orgs[target].staff.outage(begins)
         else:
             self._down[target] += 1 if begins else -1
+            if not begins and not self._down[target]:
+                self._channel_restored(target)
 
     def _class_change(self, event: simpy.Event) -> None:
         self._messages += 1
@@ -381,6 +393,8 @@ class World:
         if u < ch.fails or self._down[ch.name]:
             self.env.timeout(ch.detect, (message, c, attempt)).callbacks.append(self._attempt_failed)
         else:
+            if link.own is not None:
+                delay += link.own()
             self.env.timeout(delay, (message, ch.name)).callbacks.append(self._delivered)
 
     def _attempt_failed(self, event: simpy.Event) -> None:
@@ -399,10 +413,52 @@ class World:
             record((now, MESSAGE_REROUTED, sender, kind, cls, ref, task, -1, sender, to, channels[c + 1].name,
                     "", "", 0, ""))
             self._attempt(message, c + 1, 0)
+        elif link.plan.resend_after:
+            self._round_failed(message)
         else:
             record((now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to, ch.name, "", "", 0, ""))
             self.inflight -= 1
             self.check_end()
+
+    # --- sending again (link ``resend``) ------------------------------------------------------------
+
+    def _round_failed(self, message: tuple) -> None:
+        """Every channel of the link failed: wait ``resend.after`` and try the list again — sooner,
+        the moment a channel of the link comes back from an outage — or give up after the last round."""
+        ref, link = message[4], message[5]
+        rounds = self._rounds.get(ref, 0)
+        if rounds >= link.plan.resend_rounds:
+            sender, to, kind, cls, _, _, task = message
+            self.record((self.env.now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to,
+                         link.plan.channels[-1].name, "", "", 0, ""))
+            self._rounds.pop(ref, None)
+            self.inflight -= 1
+            self.check_end()
+            return
+        self._rounds[ref] = rounds + 1
+        self._resending[ref] = message
+        for ch in link.plan.channels:
+            if self._down[ch.name]:
+                self._held.setdefault(ch.name, []).append(ref)
+        self.env.timeout(link.plan.resend_after, (ref, rounds + 1)).callbacks.append(self._resend_due)
+
+    def _resend_due(self, event: simpy.Event) -> None:
+        ref, rounds = event.value
+        if ref in self._resending and self._rounds[ref] == rounds:  # not sent already on a restore
+            self._resend(ref, "after")
+
+    def _channel_restored(self, channel: str) -> None:
+        """A channel's outage is over: the messages held for it go out now, in the order they failed."""
+        for ref in self._held.pop(channel, ()):
+            if ref in self._resending:
+                self._resend(ref, "restored")
+
+    def _resend(self, ref: int, why: str) -> None:
+        message = self._resending.pop(ref)
+        sender, to, kind, cls, _, link, task = message
+        self.record((self.env.now, MESSAGE_RESENT, sender, kind, cls, ref, task, -1, sender, to,
+                     link.plan.channels[0].name, "", "", self._rounds[ref], why))
+        self._attempt(message, 0, 0)
 
     def _delivered(self, event: simpy.Event) -> None:
         (sender, to, kind, cls, ref, _, task), channel = event.value
