@@ -20,7 +20,9 @@ runs. So the questions that matter are asked of the message flow, not of the dra
   idea, where Bellman-Ford would re-relax every rule until nothing changes) settles each time the
   first time it is reached, and is what lets ``wait_for`` and ``once`` fire once as the engine
   does (a ``slowdown`` can make a later copy of a message finish sooner, at the turn of a period;
-  the first copy still counts, as a ``once`` handler in the engine would have it). These are means
+  the first copy still counts, as a ``once`` handler in the engine would have it). A class change
+  given ``after`` the previous one comes at its mean time, and the accident is taken to escalate
+  through its whole timeline (``stop`` is ignored). These are means
   throughout: a quick deterministic estimate, not the mean of the simulated minimum (queueing for
   staff, channel failures, retries and shifts are left to the simulation);
 * **single points of failure** — organisations, links and channels whose loss alone makes the
@@ -124,8 +126,8 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
         heapq.heappush(queue, (t, next(order), arrival, sent_by, channel))
 
     if s.accident.site != without_org:
-        for change in s.accident.timeline:
-            post(change.at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
+        for change, at in zip(s.accident.timeline, s.accident.mean_times(), strict=True):
+            post(at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
     seen: set[tuple[str, str | None, str]] = set()  # (org, sender, kind) received, for approvals
     counted: dict[tuple[str, int], set[str | None]] = {}  # wait_for handler -> senders heard so far
     once: set[tuple[str, int]] = set()  # handlers with `once` that a message has set going

@@ -179,8 +179,23 @@ class Shifts(Model):
 
 
 class ClassChange(Model):
-    at: Duration
+    """One declaration of the timeline: at a fixed time, or a random time after the previous one."""
+
+    at: Duration | None = None
+    """Minutes after t = 0 (a fixed time)."""
+    after: Distribution | None = None
+    """Or: time after the previous entry's declaration (after t = 0 for the first entry), drawn
+    afresh in every replication."""
     class_: str = Field(alias="class")
+    stop: Probability = 0.0
+    """Probability that the accident escalates no further once this class is declared."""
+
+    @model_validator(mode="after")
+    def _one_time(self) -> ClassChange:
+        if (self.at is None) == (self.after is None):
+            raise ValueError("give a class change either 'at' (a time after t = 0) or 'after' (a time, "
+                             "or a distribution, after the previous class change)")
+        return self
 
 
 class Accident(Model):
@@ -194,10 +209,22 @@ class Accident(Model):
     @classmethod
     def _sorted(cls, timeline: list[ClassChange]) -> list[ClassChange]:
         for i in range(1, len(timeline)):
+            if timeline[i].at is None:
+                continue
+            if timeline[i - 1].at is None:
+                raise ValueError(f"entry {i} has 'at' after an entry with 'after': once the timeline has "
+                                 f"random times, give the later entries 'after' too")
             if timeline[i].at < timeline[i - 1].at:
                 raise ValueError(f"class changes must be in time order; entry {i} (at {timeline[i].at:g}m) "
                                  f"comes before entry {i - 1} (at {timeline[i - 1].at:g}m)")
         return timeline
+
+    def mean_times(self) -> list[float]:
+        """Each declaration's time with every ``after`` at its mean (what the graph analysis uses)."""
+        out: list[float] = []
+        for change in self.timeline:
+            out.append(change.at if change.at is not None else (out[-1] if out else 0.0) + change.after.mean)
+        return out
 
 
 # --- communication ------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from ..events import (
 )
 from ..scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, Scenario
 from .clock import ShiftChange, delay_until
+from .escalation import realised_timeline
 from .plan import HandlerPlan, LinkPlan, OrganisationPlan, plan_for
 from .staff import ACCIDENT_WORK, BACKGROUND_WORK, DutyStaff
 from .streams import Streams
@@ -148,9 +149,7 @@ class World:
                 ShiftChange(env, org.plan.schedule[1][0], org).callbacks.append(self._staff_change)
             if org.plan.background is not None:
                 env.timeout(org.interarrival(), org).callbacks.append(self._background_arrival)
-        for change in scenario.accident.timeline:
-            self.pending += 1
-            env.timeout(change.at, change.class_).callbacks.append(self._class_change)
+        self._schedule_escalation()
         env.timeout(scenario.horizon).callbacks.append(self._at_horizon)
 
     # --- the public API ---------------------------------------------------------------------------
@@ -230,6 +229,12 @@ class World:
             self._down[target] += 1 if begins else -1
             if not begins and not self._down[target]:
                 self._channel_restored(target)
+
+    def _schedule_escalation(self) -> None:
+        """The accident's class changes of this replication (drawn times, a stop; sim/escalation.py)."""
+        for t, cls in realised_timeline(self.scenario.accident, self.streams):
+            self.pending += 1
+            self.env.timeout(t, cls).callbacks.append(self._class_change)
 
     def _class_change(self, event: simpy.Event) -> None:
         self._messages += 1
