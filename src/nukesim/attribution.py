@@ -1,7 +1,8 @@
 """What made it slow: each milestone's time split along its critical path.
 
 A milestone (``notified:<org>``, ``callout_started``, ``unit_ready:<unit>``, ``team_mobilized``,
-``team_departed``, ``team_on_site``) happens at the end of a causal chain of records: the class
+``team_departed``, ``team_on_site``; with ``class_milestones``, ``declared:<class>`` and
+``notified:<org>@<class>``) happens at the end of a causal chain of records: the class
 change reaches the site, a task there sends a message, the message's arrival sets a task going
 at the next organisation, … the mobilise task starts the call-out, the member who completes the
 limiting unit assembles, the vehicles are loaded, the order comes, the team drives. The typed
@@ -46,6 +47,7 @@ from .events import (
     ACCIDENT,
     CALLOUT_STARTED,
     CHANNEL,
+    CLS,
     MESSAGE,
     MESSAGE_RECEIVED,
     MESSAGE_SENT,
@@ -101,6 +103,8 @@ class _Index:
         self.tasks: dict[int, list] = {}  # task id -> [org, message, queued, started, finished]
         self.messages: dict[int, list] = {}  # message id -> [sender, receiver, task, sent, received]
         self.notified: dict[str, int] = {}  # organisation -> the first message it received
+        self.notified_of: dict[tuple[str, str], int] = {}  # (organisation, class) -> the first message
+        self.declared: dict[str, int] = {}  # class -> the class change that declared it
         self.callout: tuple[float, int] | None = None
         self.ready: dict[str, float] = {}
         self.team_ready: tuple[float, str] | None = None
@@ -120,11 +124,13 @@ class _Index:
                 m = r[MESSAGE]
                 if r[SENDER] == ACCIDENT:
                     self.messages[m] = [ACCIDENT, r[RECEIVER], 0, 0.0, t]
+                    self.declared.setdefault(r[CLS], m)
                 else:
                     self.messages[m][4] = t
                     if not r[CHANNEL]:
                         raise ValueError(f"message {m} was received over no channel")
                 self.notified.setdefault(r[ORG], m)
+                self.notified_of.setdefault((r[ORG], r[CLS]), m)
             elif typ == CALLOUT_STARTED:
                 self.callout = (t, r[TASK])
             elif typ == UNIT_READY:
@@ -187,7 +193,19 @@ def critical_paths(log: EventLog, scenario: Scenario, metrics: Iterable[str] | N
     for metric in milestone_names(scenario) if metrics is None else metrics:
         steps: list[Step] = []
         prefix, _, name = metric.partition(":")
-        if prefix == "notified":
+        if prefix == "notified" and "@" in name:  # the first message about one class
+            key = tuple(name.split("@", 1))
+            if key not in x.notified_of:
+                out[metric] = None
+                continue
+            x.message_chain(x.notified_of[key], steps)
+        elif prefix == "declared":  # the class change itself: all class_wait
+            m = x.declared.get(name)
+            if m is None:
+                out[metric] = None
+                continue
+            x.message_chain(m, steps)
+        elif prefix == "notified":
             if name not in x.notified:
                 out[metric] = None
                 continue

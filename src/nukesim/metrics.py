@@ -12,10 +12,13 @@ from __future__ import annotations
 import math
 
 from .events import (
+    ACCIDENT,
     CALLOUT_STARTED,
+    CLS,
     ENDED,
     MESSAGE_RECEIVED,
     ORG,
+    SENDER,
     STAFF_CHANGED,
     TASK,
     TASK_FINISHED,
@@ -36,6 +39,31 @@ _WANTED = frozenset({MESSAGE_RECEIVED, TASK_QUEUED, TASK_STARTED, TASK_FINISHED,
                      CALLOUT_STARTED, UNIT_READY, TEAM_DEPARTED, TEAM_ON_SITE, ENDED})
 _FIRST_ONLY = {CALLOUT_STARTED: "callout_started", TEAM_DEPARTED: "team_departed",
                TEAM_ON_SITE: "team_on_site"}
+
+
+def _per_class(log: EventLog, scenario: Scenario, out: dict[str, float]) -> None:
+    """``declared:<class>``, ``notified:<org>@<class>`` and ``since_declared:<org>@<class>``.
+
+    A pass of its own over the received messages, made only for a scenario that asks for these
+    metrics (``class_milestones``), so that other scenarios pay nothing for them.
+    """
+    site, wanted = scenario.accident.site, set(scenario.class_milestones)
+    declared: dict[str, float] = {}
+    first: dict[tuple[str, str], float] = {}
+    for r in log.core:
+        if r[1] != MESSAGE_RECEIVED:
+            continue
+        org, cls, t = r[ORG], r[CLS], r[0]
+        if org == site and r[SENDER] == ACCIDENT:
+            declared.setdefault(cls, t)
+        if org in wanted:
+            first.setdefault((org, cls), t)
+    for cls, t in declared.items():
+        out[f"declared:{cls}"] = t
+    for (org, cls), t in first.items():
+        out[f"notified:{org}@{cls}"] = t
+        if cls in declared:
+            out[f"since_declared:{org}@{cls}"] = t - declared[cls]
 
 
 def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
@@ -85,6 +113,8 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
             firsts.setdefault(_FIRST_ONLY[typ], t)
     if end is None:
         end = log.end
+    if scenario.class_milestones:
+        _per_class(log, scenario, out)
 
     for org, t in notified.items():
         out[f"notified:{org}"] = t

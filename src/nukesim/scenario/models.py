@@ -547,6 +547,9 @@ class Scenario(Model):
     team: Team
     objectives: list[Objective] = []
     outages: list[Outage] = []
+    class_milestones: list[str] = []
+    """Organisations whose first receipt about each declared class is a metric of its own
+    (``notified:<org>@<class>``, ``since_declared:<org>@<class>``, with ``declared:<class>``)."""
 
     @model_validator(mode="after")
     def _horizon(self) -> Scenario:

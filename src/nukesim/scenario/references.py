@@ -108,10 +108,18 @@ def check_references(s: Scenario) -> Iterator[Problem]:
                 yield Problem(("team", "deploy", "units", i),
                               unknown("unit", unit, s.team.units))
 
+    for i, name in enumerate(s.class_milestones):
+        yield from org(("class_milestones", i), name)
     metrics = metric_names(s)
     for i, obj in enumerate(s.objectives):
         if obj.metric not in metrics:
-            yield Problem(("objectives", i, "metric"), unknown("metric", obj.metric, metrics))
+            prefix, _, rest = obj.metric.partition(":")
+            who = rest.partition("@")[0]
+            if "@" in rest and who in s.organisations and who not in s.class_milestones:
+                yield Problem(("objectives", i, "metric"),
+                              f"per-class metric {obj.metric!r} needs '{who}' in class_milestones")
+            else:
+                yield Problem(("objectives", i, "metric"), unknown("metric", obj.metric, metrics))
     for i, outage in enumerate(s.outages):
         if outage.target not in s.organisations and outage.target not in s.channels:
             yield Problem(("outages", i, "target"),
