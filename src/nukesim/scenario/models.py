@@ -39,7 +39,8 @@ ACCIDENT = "accident"
 """Sender of the class changes the accident delivers to the site; no organisation may be named so."""
 
 CHINA_CLASSES = ["emergency_standby", "plant_emergency", "site_area_emergency", "offsite_emergency"]
-PERIODS = ("day", "night", "weekend")
+PERIODS = ("day", "night", "weekend", "late_night", "weekend_night")
+"""Calendar periods; the last two exist only with ``calendar.late_night`` (else never current)."""
 
 
 class Model(BaseModel):
@@ -81,20 +82,34 @@ def _day_hours(value: object) -> tuple[float, float]:
     raise ValueError(f"expected working hours such as '08:00-18:00', got {value!r}")
 
 
+def _optional_hours(value: object) -> tuple[float, float] | None:
+    return None if value is None else _day_hours(value)
+
+
+def in_window(minute: float, window: tuple[float, float]) -> bool:
+    """Whether a minute of the day falls in ``[start, end)``, a window that may run past midnight."""
+    start, end = window
+    return start <= minute < end if start < end else minute >= start or minute < end
+
+
 T = TypeVar("T")
 
 
 class ByPeriod(Model, Generic[T]):
-    """A value that depends on the calendar period: ``day``, ``night`` or ``weekend``.
+    """A value that depends on the calendar period: ``day``, ``night``, ``weekend``, and with a
+    ``calendar.late_night`` window ``late_night`` and ``weekend_night``.
 
-    Write a single value for all periods, or a mapping; ``night`` defaults to ``day`` and
-    ``weekend`` to ``night``. Factors and probabilities also let ``day`` default to 1, so
-    ``slowdown: {night: 1.55}`` reads as it sounds.
+    Write a single value for all periods, or a mapping; ``night`` defaults to ``day``,
+    ``weekend`` to ``night``, ``late_night`` to ``night`` and ``weekend_night`` to ``weekend``.
+    Factors and probabilities also let ``day`` default to 1, so ``slowdown: {night: 1.55}`` reads
+    as it sounds.
     """
 
     day: T
     night: T
     weekend: T
+    late_night: T
+    weekend_night: T
 
     _default_day: ClassVar[object] = None
 
@@ -102,7 +117,7 @@ class ByPeriod(Model, Generic[T]):
     @classmethod
     def _fill(cls, data: object) -> object:
         if not isinstance(data, dict):
-            return {"day": data, "night": data, "weekend": data}
+            return dict.fromkeys(PERIODS, data)
         data = dict(data)
         if "day" not in data and cls._default_day is not None:
             data["day"] = cls._default_day
@@ -110,6 +125,9 @@ class ByPeriod(Model, Generic[T]):
             data.setdefault("night", data["day"])
         if "night" in data:
             data.setdefault("weekend", data["night"])
+            data.setdefault("late_night", data["night"])
+        if "weekend" in data:
+            data.setdefault("weekend_night", data["weekend"])
         return data
 
     def __getitem__(self, period: str) -> T:
@@ -144,6 +162,10 @@ class Calendar(Model):
 
     day: Annotated[tuple[float, float], BeforeValidator(_day_hours)] = (480.0, 1080.0)
     """Weekday working hours, e.g. ``"08:00-18:00"``; the rest of a weekday is night."""
+    late_night: Annotated[tuple[float, float] | None, BeforeValidator(_optional_hours)] = None
+    """Hours of every day that are ``late_night`` (on a weekday) or ``weekend_night`` (on a weekend
+    day or holiday), e.g. ``"00:00-06:00"``; may run past midnight (``"23:00-05:00"``). None: the
+    night is one period, as before."""
     weekend: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["sat", "sun"]
     holidays: list[date] = []
     """Dates treated as weekend (public holidays)."""
@@ -156,6 +178,14 @@ class Calendar(Model):
     def _sane(self) -> Calendar:
         if self.day[0] >= self.day[1]:
             raise ValueError("working hours must start before they end, e.g. '08:00-18:00'")
+        if self.late_night is not None:
+            start, end = self.late_night
+            if start == end:
+                raise ValueError("late_night must not be empty, e.g. '00:00-06:00'")
+            d0, d1 = self.day
+            overlaps = start < d1 and d0 < end if start < end else start < d1 or d0 < end
+            if overlaps:
+                raise ValueError("late_night must not overlap the working hours 'day'")
         if self.handover >= 720:
             raise ValueError("handover must be shorter than 12h")
         return self
@@ -420,6 +450,9 @@ class MemberGroup(Model):
     travel: Distribution = Fixed(value=0.0)
     slowdown: PeriodFactors = PeriodFactors(day=1.0, night=1.0, weekend=1.0)
     """Factor on acknowledgement and travel times by period (night turnout is slower)."""
+    slow_travel: bool = True
+    """Whether ``slowdown`` stretches travel too; false for a long rail or air journey, whose
+    timetable does not depend on the hour the member was woken (acknowledgement is still slowed)."""
 
 
 class Vehicles(Model):

@@ -49,8 +49,8 @@ class OrganisationPlan:
     capacity: int
     background: object
     needs_approvals: bool
-    slowdown: tuple[float, float, float] | None
-    """Factor on handling times by period (day, night, weekend); None when it is 1 throughout."""
+    slowdown: tuple[float, ...] | None
+    """Factor on handling times by period (in ``PERIODS`` order); None when it is 1 throughout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +91,9 @@ class TeamPlan:
     """Per member: its number within its unit (1-based, as in its id)."""
     group_members: tuple[tuple[int, ...], ...]
     """Per group: its members in member order (the order of that group's draws)."""
-    reachable: tuple[tuple[float, float, float], ...]
-    """Per group: probability of being reached by period (day, night, weekend)."""
-    slowdown: tuple[tuple[float, float, float], ...]
+    reachable: tuple[tuple[float, ...], ...]
+    """Per group: probability of being reached by period (in ``PERIODS`` order)."""
+    slowdown: tuple[tuple[float, ...], ...]
     member_heads: tuple[tuple[str, str, int, str], ...]
     """Per member: the fields of its records after the time and type (id, group, number, unit)."""
     unit_bounds: tuple[tuple[int, int], ...]
@@ -104,6 +104,10 @@ class TeamPlan:
     reachable_array: np.ndarray = field(compare=False)
     """Shape (groups, periods)."""
     slowdown_array: np.ndarray = field(compare=False)
+    travel_slowdown: tuple[tuple[float, ...], ...] = ()
+    """Per group: the factor on travel by period (1 throughout for a group without ``slow_travel``)."""
+    travel_slowdown_array: np.ndarray | None = field(default=None, compare=False)
+    """Shape (groups, periods); None when every group's travel is slowed like its acknowledgement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +118,11 @@ class Plan:
     team: TeamPlan
     period_times: tuple[float, ...]
     period_index: tuple[int, ...]
-    """Per period change: 0 day, 1 night, 2 weekend."""
+    """Per period change: the index of the new period in ``PERIODS`` (0 day, 1 night, 2 weekend,
+    3 late night, 4 weekend night)."""
 
     def period_at(self, t: float) -> int:
-        """Index of the calendar period at ``t`` (0 day, 1 night, 2 weekend)."""
+        """Index of the calendar period at ``t`` in ``PERIODS``."""
         return self.period_index[bisect_right(self.period_times, t) - 1]
 
 
@@ -186,7 +191,7 @@ def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationP
         capacity=max(1, max(level for _, level in schedule)),
         background=org.background,
         needs_approvals=any(h.approval is not None for h in org.handlers),
-        slowdown=None if slowdown == (1.0, 1.0, 1.0) else slowdown,
+        slowdown=None if all(f == 1.0 for f in slowdown) else slowdown,
     )
 
 
@@ -233,6 +238,8 @@ def _team(s: Scenario) -> TeamPlan:
     deploy = units if team.deploy.units == "all" else tuple(team.deploy.units)
     reachable = tuple(tuple(team.members[g].reachable[p] for p in PERIODS) for g in groups)
     slowdown = tuple(tuple(team.members[g].slowdown[p] for p in PERIODS) for g in groups)
+    travel_slowdown = tuple(row if team.members[g].slow_travel else (1.0,) * len(PERIODS)
+                            for g, row in zip(groups, slowdown, strict=True))
     bounds, start = [], 0
     for u in team.units.values():
         bounds.append((start, start + u.size))
@@ -259,6 +266,9 @@ def _team(s: Scenario) -> TeamPlan:
         group_members_arrays=tuple(_frozen(np.asarray(m, dtype=np.intp)) for m in group_members),
         reachable_array=_frozen(np.asarray(reachable, dtype=float).reshape(len(groups), len(PERIODS))),
         slowdown_array=_frozen(np.asarray(slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
+        travel_slowdown=travel_slowdown,
+        travel_slowdown_array=None if travel_slowdown == slowdown else _frozen(
+            np.asarray(travel_slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
     )
 
 

@@ -132,6 +132,8 @@ def _page(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str):
     reached = u < tp.reachable_array[tp.group_of_array, period]
     slow = tp.slowdown_array[tp.group_of_array, period]
     t_ack = t + ack * slow
+    if tp.travel_slowdown_array is not None:
+        slow = tp.travel_slowdown_array[tp.group_of_array, period]
     t_asm = t_ack + travel * slow
     assembled = np.where(reached, t_asm, np.inf)
     return partial(_page_records, tp, t, cls, reached, t_ack, t_asm), assembled
@@ -166,6 +168,8 @@ def _page_again(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str, af
     period = plan.period_at(t)
     reached = u < tp.reachable_array[group_of, period]
     slow = tp.slowdown_array[group_of, period]  # a fresh array: fancy indexing copies
+    travel_slow = tp.travel_slowdown_array
+    tslow = None if travel_slow is None else travel_slow[group_of, period]
     page = np.full(len(u), t)
     tries = np.zeros(len(u), dtype=np.intp)
     """Re-pages each member got: the one that reached it, or every one when none did."""
@@ -179,9 +183,11 @@ def _page_again(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str, af
         tries[waiting] = k
         page[now] = t_k
         slow[now] = tp.slowdown_array[group_of[now], p]
+        if tslow is not None:
+            tslow[now] = travel_slow[group_of[now], p]
         reached |= now
     t_ack = page + ack * slow
-    t_asm = t_ack + travel * slow
+    t_asm = t_ack + travel * (slow if tslow is None else tslow)
     assembled = np.where(reached, t_asm, np.inf)
     return partial(_page_again_records, tp, t, after, cls, reached, tries, t_ack, t_asm), assembled
 
@@ -225,6 +231,7 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
     n = len(tp.member_ids)
     u, ack, travel, calls = u.tolist(), ack.tolist(), travel.tolist(), calls.tolist()
     reach, slowdown, group_of = tp.reachable, tp.slowdown, tp.group_of
+    travel_slowdown = tp.travel_slowdown
     heads = member_heads(tp, cls)
     period_at = plan.period_at
     after, again_u, again_calls = again if again is not None else (0.0, [], [])
@@ -251,9 +258,8 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
             head = heads[m]
             records.append((start, MEMBER_PAGED) + head)
             if uniform < reach[g][p]:
-                s = slowdown[g][p]
-                t_ack = t + ack[m] * s
-                assembled[m] = t_ack + travel[m] * s
+                t_ack = t + ack[m] * slowdown[g][p]
+                assembled[m] = t_ack + travel[m] * travel_slowdown[g][p]
                 records.append((t_ack, MEMBER_ACKNOWLEDGED) + head)
                 records.append((assembled[m], MEMBER_ASSEMBLED) + head)
                 if j:
