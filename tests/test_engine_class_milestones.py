@@ -64,7 +64,8 @@ def test_per_class_milestones_are_explained_exactly():
         assert math.fsum(st.minutes for st in steps) == m[name]
     site = {(st.component, st.where): st.minutes for st in paths["notified:state@site"]}
     assert site == {("class_wait", ""): 60.0, ("holding", "plant"): 0.0, ("queueing", "plant"): 20.0,
-                    ("handling", "plant"): 5.0, ("transmission", "plant->state"): 2.0}
+                    ("handling", "plant"): 5.0, ("sending", "plant"): 0.0,
+                    ("transmission", "plant->state"): 2.0}
 
 
 def test_an_objective_on_a_per_class_clock_needs_the_organisation_listed():

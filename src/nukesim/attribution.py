@@ -20,7 +20,10 @@ The components (docs/attribution.md):
 - ``holding``: a message waiting at its organisation for the approval or the other ``wait_for``
   senders its handler needs (the chain follows the message the task handles: for ``wait_for`` the
   first of the set);
-- ``transmission``: a message on its link — delay, failures, detection, retries, fallbacks;
+- ``sending``: a message waiting, after its task was handled, for the sender's earlier calls of
+  that task to be over (links that ``occupies`` the sender; zero otherwise);
+- ``transmission``: a message on its link — delay, failures, detection, retries, fallbacks, and
+  the waits between ``resend`` rounds;
 - ``callout``: from the call-out's start until the limiting unit is ready (delay, acknowledgement,
   travel, re-pages);
 - ``loading``: vehicles still loading once the first unit was ready, when they were the last
@@ -74,8 +77,8 @@ if TYPE_CHECKING:
 
     from .scenario.models import Scenario
 
-COMPONENTS = ("class_wait", "queueing", "handling", "transmission", "holding", "callout", "loading",
-              "deploy_wait", "transit")
+COMPONENTS = ("class_wait", "queueing", "handling", "sending", "transmission", "holding", "callout",
+              "loading", "deploy_wait", "transit")
 """Every component, in the order of the chain (the column order of attribution.csv's values)."""
 
 CSV_COLUMNS = ("replication", "metric", "component", "where", "minutes")
@@ -151,6 +154,7 @@ class _Index:
                 return
             steps.append(Step("transmission", f"{sender}->{receiver}", sent, received))
             org, m, queued, started, finished = self.tasks[task]
+            steps.append(Step("sending", org, finished, sent))
             steps.append(Step("handling", org, started, finished))
             steps.append(Step("queueing", org, queued, started))
             steps.append(Step("holding", org, self.messages[m][4], queued))

@@ -90,6 +90,8 @@ TASK_QUEUED = "queued"
 TASK_STARTED = "started"
 TASK_FINISHED = "finished"
 STAFF_CHANGED = "staff"
+CALLS_BEGIN = "calling"
+CALLS_END = "calls_done"
 # The team ---------------------------------------------------------------------------------------
 CALLOUT_STARTED = "callout"
 MEMBER_PAGED = "paged"
@@ -152,6 +154,9 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType(TASK_QUEUED, "work arrives for the organisation's staff", _TASK),
     EventType(TASK_STARTED, "a person takes the work on", _TASK),
     EventType(TASK_FINISHED, "the work is done (and the handler's messages are sent)", _TASK),
+    EventType(CALLS_BEGIN, "the person who handled a task stays on to make its calls (links that `occupies`)",
+              {**_TASK, "n": "calls to make"}),
+    EventType(CALLS_END, "that person's last call is over: the person is free again", _TASK),
     EventType(STAFF_CHANGED, "the number of people on duty changes",
               {"org": "organisation", "n": "staff level"}),
     EventType(OUTAGE_APPLIED, "an organisation or channel becomes unavailable or available again",
@@ -183,6 +188,7 @@ EVENT_TYPES: dict[str, EventType] = _types(
 MESSAGE_TYPES = frozenset({MESSAGE_SENT, MESSAGE_RECEIVED, MESSAGE_FAILED, MESSAGE_RETRIED, MESSAGE_REROUTED,
                            MESSAGE_LOST, MESSAGE_RESENT})
 TASK_TYPES = frozenset({TASK_QUEUED, TASK_STARTED, TASK_FINISHED})
+CALL_TYPES = frozenset({CALLS_BEGIN, CALLS_END})
 MEMBER_TYPES = frozenset({MEMBER_PAGED, MEMBER_UNREACHABLE, MEMBER_ACKNOWLEDGED, MEMBER_ASSEMBLED})
 
 CSV_COLUMNS = ("replication", *Event._fields)

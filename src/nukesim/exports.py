@@ -125,6 +125,8 @@ _ACTIVITIES: dict[str, str] = {
     ev.MESSAGE_REROUTED: "reroute {kind}",
     ev.MESSAGE_LOST: "{kind} lost",
     ev.MESSAGE_RESENT: "resend {kind}",
+    ev.CALLS_BEGIN: "start calls",
+    ev.CALLS_END: "finish calls",
     ev.STAFF_CHANGED: "staff change",
     ev.OUTAGE_APPLIED: "outage {info}",
     ev.INJECT_APPLIED: "inject",

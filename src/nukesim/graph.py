@@ -11,7 +11,8 @@ runs. So the questions that matter are asked of the message flow, not of the dra
   chain of handlers can call out;
 * **expected times** — the earliest *expected* time at which each organisation receives each kind
   of message about each class, and the fastest chain of messages to the call-out. Every link costs
-  the mean delay of its primary channel plus its own ``delay``, every handler its mean handling
+  the mean delay of its primary channel plus its own ``delay`` (after the sender's earlier calls
+  of the same task, on links that ``occupies`` it), every handler its mean handling
   time (times its organisation's ``slowdown`` for the period it starts in); an ordinary handler
   runs on the earliest message, a ``wait_for`` handler on the *k*-th earliest of its listed
   senders (once, with the class of that message, as in the engine), a ``once`` handler on the
@@ -112,11 +113,13 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
     handler runs at most once per class and a cycle of organisations ends.
     """
     s = scenario
-    carrier: dict[tuple[str, str], tuple[str, float]] = {}  # (from, to) -> (channel, mean delay)
-    for i, link in enumerate(s.links):
+    carrier: dict[tuple[str, str], tuple[str, float, bool]] = {}  # (from, to) -> (channel, mean delay,
+    for i, link in enumerate(s.links):                                   # keeps the sender busy)
         live = [c for c in (link.channel, *link.fallbacks) if c != without_channel]
         if i != without_link and live and without_org not in (link.from_, link.to):
-            carrier[(link.from_, link.to)] = (live[0], s.channels[live[0]].delay.mean + link.delay.mean)
+            occupies = s.channels[link.channel].occupies if link.occupies is None else link.occupies
+            carrier[(link.from_, link.to)] = (live[0], s.channels[live[0]].delay.mean + link.delay.mean,
+                                              occupies)
 
     times = _Times()
     queue: list[tuple[float, int, ArrivalKey, FiringKey | None, str | None]] = []
@@ -141,12 +144,17 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
         handler = organisation.handlers[i]
         done = now + handler.time.mean * organisation.slowdown[period_at(s, now)]
         times.fired[key] = (trigger, done)
+        free = done  # when the sender is free of the handler's earlier calls (links that occupy it)
         for send in handler.send:
+            if (org, send.to) not in carrier:  # without a link the message is lost
+                continue
+            channel, delay, occupies = carrier[(org, send.to)]
+            sent = free
+            if occupies:
+                free += delay
             if send.kind in ORDER_KINDS and org not in getattr(s.authority, send.kind):
                 continue  # unified command: an order without authority is not acted on
-            if (org, send.to) in carrier:  # without a link the message is lost
-                channel, delay = carrier[(org, send.to)]
-                post(done + delay, (send.to, send.kind, cls, org), key, channel)
+            post(sent + delay, (send.to, send.kind, cls, org), key, channel)
 
     while queue:
         now, _, arrival, sender_firing, channel = heapq.heappop(queue)

@@ -14,6 +14,8 @@ import math
 from .events import (
     ACCIDENT,
     CALLOUT_STARTED,
+    CALLS_BEGIN,
+    CALLS_END,
     CLS,
     ENDED,
     MESSAGE_RECEIVED,
@@ -36,7 +38,8 @@ from .scenario.models import Scenario
 NAN = float("nan")
 
 _WANTED = frozenset({MESSAGE_RECEIVED, TASK_QUEUED, TASK_STARTED, TASK_FINISHED, STAFF_CHANGED,
-                     CALLOUT_STARTED, UNIT_READY, TEAM_DEPARTED, TEAM_ON_SITE, ENDED})
+                     CALLOUT_STARTED, UNIT_READY, TEAM_DEPARTED, TEAM_ON_SITE, ENDED, CALLS_BEGIN,
+                     CALLS_END})
 _FIRST_ONLY = {CALLOUT_STARTED: "callout_started", TEAM_DEPARTED: "team_departed",
                TEAM_ON_SITE: "team_on_site"}
 
@@ -105,6 +108,11 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
             else:
                 level[2] += level[1] * (t - level[0])
                 level[0], level[1] = t, r[N]
+        elif typ == CALLS_BEGIN:  # the person stays busy with the task's calls
+            running[r[TASK]] = (r[ORG], t)
+        elif typ == CALLS_END:
+            org, started = running.pop(r[TASK])
+            busy[org] = busy.get(org, 0.0) + (t - started)
         elif typ == UNIT_READY:
             firsts.setdefault(f"unit_ready:{r[ORG]}", t)
         elif typ == ENDED:

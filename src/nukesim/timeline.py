@@ -17,6 +17,8 @@ from .events import (
     ACCIDENT,
     BACKGROUND,
     CALLOUT_STARTED,
+    CALLS_BEGIN,
+    CALLS_END,
     ENDED,
     INJECT_APPLIED,
     MEMBER_ACKNOWLEDGED,
@@ -123,6 +125,11 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
         elif typ == STAFF_CHANGED:
             staff_rows.append(len(rows))
             row(t, org, f"{e.n} on duty", "")
+        elif typ == CALLS_BEGIN:
+            calls = f"{e.n} call{'s' if e.n != 1 else ''}"
+            row(t, org, f"makes the calls of {about}", f"{calls}, one after another")
+        elif typ == CALLS_END:
+            row(t, org, f"calls of {about} done", "free again")
         elif typ == OUTAGE_APPLIED:
             row(t, org, "unavailable" if e.detail == "begins" else "available again", kind)
         elif typ == INJECT_APPLIED:

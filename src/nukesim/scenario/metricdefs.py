@@ -75,7 +75,8 @@ METRICS: tuple[MetricDef, ...] = (
               "ended (its wait so far, so a saturated organisation is not flattered); missing if no task "
               "was queued"),
     MetricDef("utilization:<organisation>", SHARE, "share", False,
-              "busy staff-minutes (started to finished, or to the end for work still running) divided "
+              "busy staff-minutes (started to finished, and `calling` to `calls_done`, or to the end for "
+              "work still running) divided "
               "by the integral of the `staff` level over [0, end]"),
     MetricDef("unit_ready:<unit>", TIME_TO_EVENT, "minutes", True, "the unit's `unit_ready` record"),
     MetricDef("declared:<class>", TIME_TO_EVENT, "minutes", True,

@@ -271,6 +271,9 @@ class Channel(Model):
     """Time until the sender notices a failed transmission."""
     retries: int = Field(default=0, ge=0)
     """Extra attempts on this channel before moving to the link's next fallback."""
+    occupies: bool = False
+    """A person makes the transmission (a phone call, not an automatic alert): a link with this
+    channel first keeps one of the sender's staff busy for each transmission, one after another."""
 
 
 class Resend(Model):
@@ -300,6 +303,9 @@ class Link(Model):
     """The link's own delay (distance, relay), added to the channel's on every delivery."""
     resend: Resend | None = None
     """Send a message again when every channel has failed; none: the message is lost (as before)."""
+    occupies: bool | None = None
+    """Whether a transmission on this link keeps one of the sender's staff busy until it is
+    delivered or given up; none: as the link's first channel says (``occupies``)."""
 
 
 class Send(Model):

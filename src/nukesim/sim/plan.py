@@ -37,6 +37,8 @@ class HandlerPlan:
     time: object
     sends: tuple[tuple[str, str], ...]
     """``(to, kind)`` in the order listed."""
+    calls: tuple[bool, ...] = ()
+    """Per send: whether its link keeps the sender busy (``occupies``); empty when none does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,8 @@ class LinkPlan:
     """Minutes from a failed round to the next; 0: no resend, the message is lost."""
     resend_rounds: float = 0.0
     """Rounds after the first, at most (``inf``: until the horizon)."""
+    occupies: bool = False
+    """A transmission keeps one of the sender's staff busy until it is delivered or given up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +145,6 @@ def plan_for(scenario: Scenario) -> Plan:
 
 def compile_plan(s: Scenario) -> Plan:
     rank = {c: i for i, c in enumerate(s.classes)}
-    orgs = {name: _organisation(s, name, rank) for name in s.organisations}
     links = {}
     for link in s.links:
         channels = tuple(
@@ -154,7 +157,10 @@ def compile_plan(s: Scenario) -> Plan:
         links[(link.from_, link.to)] = LinkPlan(
             f"link:{link.from_}->{link.to}", channels, own,
             0.0 if resend is None else resend.after,
-            0.0 if resend is None else math.inf if resend.attempts is None else float(resend.attempts))
+            0.0 if resend is None else math.inf if resend.attempts is None else float(resend.attempts),
+            s.channels[link.channel].occupies if link.occupies is None else link.occupies)
+    calling = frozenset(key for key, plan in links.items() if plan.occupies)
+    orgs = {name: _organisation(s, name, rank, calling) for name in s.organisations}
     changes = period_changes(s)
     return Plan(
         organisations=orgs,
@@ -166,7 +172,8 @@ def compile_plan(s: Scenario) -> Plan:
     )
 
 
-def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationPlan:
+def _organisation(s: Scenario, name: str, rank: dict[str, int],
+                  calling: frozenset[tuple[str, str]] = frozenset()) -> OrganisationPlan:
     org = s.organisations[name]
     by_kind: dict[str, list[HandlerPlan]] = {}
     for i, h in enumerate(org.handlers):
@@ -180,6 +187,7 @@ def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationP
             once=h.once and h.wait_for is None,
             time=h.time,
             sends=tuple((send.to, send.kind) for send in h.send),
+            calls=_calls(name, h.send, calling),
         )
         by_kind.setdefault(h.on, []).append(plan)
     schedule = tuple(staff_schedule(s, org))
@@ -193,6 +201,11 @@ def _organisation(s: Scenario, name: str, rank: dict[str, int]) -> OrganisationP
         needs_approvals=any(h.approval is not None for h in org.handlers),
         slowdown=None if all(f == 1.0 for f in slowdown) else slowdown,
     )
+
+
+def _calls(name: str, sends, calling: frozenset[tuple[str, str]]) -> tuple[bool, ...]:
+    calls = tuple((name, send.to) in calling for send in sends)
+    return calls if any(calls) else ()
 
 
 def split_by_share(size: int, shares: list[float]) -> list[int]:

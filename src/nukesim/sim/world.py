@@ -24,6 +24,8 @@ import simpy
 from ..events import (
     ACCIDENT,
     BACKGROUND,
+    CALLS_BEGIN,
+    CALLS_END,
     ENDED,
     MESSAGE_FAILED,
     MESSAGE_LOST,
@@ -136,6 +138,8 @@ class World:
         """Per message sent again: the rounds started after the first."""
         self._held: dict[str, list[int]] = {}
         """Per channel under an outage: the messages waiting for it to come back."""
+        self._calls: dict[int, tuple[tuple, int]] = {}
+        """Per message a caller is making: the caller's task and the index of its next send."""
         self._links: dict[tuple[str, str], _Link] = {}
         self._end = env.event()
         self._ran = False
@@ -342,6 +346,9 @@ class World:
         name = org.name
         self.record((self.env.now, TASK_FINISHED, name, kind, cls, message, ref, index, "", "", "", "", "",
                      0, ""))
+        if handler is not None and handler.calls:
+            self._start_calls(org, kind, cls, ref, handler)
+            return
         org.staff.release()
         if handler is None:
             return
@@ -362,10 +369,55 @@ class World:
         self._queue_task((org, BACKGROUND, "", self._tasks, 0, -1, org.duration(), None), BACKGROUND_WORK)
         self.env.timeout(org.interarrival(), org).callbacks.append(self._background_arrival)
 
+    # --- calls that keep the caller busy (``occupies``) ----------------------------------------------
+
+    def _start_calls(self, org: _Organisation, kind: str, cls: str, task: int, handler: HandlerPlan) -> None:
+        """A handled task whose sends include calls: the person who handled it keeps the slot and
+        makes them in the listed order, each until delivered or given up (a send over a link that
+        does not occupy the sender goes at once, when its turn comes); then the person is free.
+
+        The order's effect on the team (call-out, deploy) comes at the end of the handling, as for
+        any task; the task stays under way (``inflight``) until its last call is over.
+        """
+        name = org.name
+        self.record((self.env.now, CALLS_BEGIN, name, kind, cls, 0, task, handler.index, "", "", "", "", "",
+                     sum(handler.calls), ""))
+        if name == self.team.plan.organisation:
+            if kind == MOBILISE:
+                self.team.mobilise(cls, task)
+            elif kind == DEPLOY:
+                self.team.deploy(task)
+        self._next_call((org, kind, cls, task, handler), 0)
+
+    def _next_call(self, calling: tuple, i: int) -> None:
+        org, kind, cls, task, handler = calling
+        sends, calls = handler.sends, handler.calls
+        while i < len(sends):
+            to, send_kind = sends[i]
+            i += 1
+            if calls[i - 1]:
+                ref = self.send(org.name, to, send_kind, cls, task)
+                if (org.name, to) in self.plan.links:  # on its way (not lost at once): the caller waits
+                    self._calls[ref] = (calling, i)
+                    return
+            else:
+                self.send(org.name, to, send_kind, cls, task)
+        self.record((self.env.now, CALLS_END, org.name, kind, cls, 0, task, handler.index, "", "", "", "", "",
+                     0, ""))
+        org.staff.release()
+        self.inflight -= 1
+        self.check_end()
+
+    def _call_over(self, ref: int) -> None:
+        """The transmission of message ``ref`` is over (delivered, lost or left for a resend)."""
+        waiting = self._calls.pop(ref, None)
+        if waiting is not None:
+            self._next_call(*waiting)
+
     # --- messages ---------------------------------------------------------------------------------
 
-    def send(self, sender: str, to: str, kind: str, cls: str, task: int = 0) -> None:
-        """Start a message on its way from ``sender`` to ``to`` (sent by task ``task``)."""
+    def send(self, sender: str, to: str, kind: str, cls: str, task: int = 0) -> int:
+        """Start a message on its way from ``sender`` to ``to`` (sent by task ``task``); its id."""
         self._messages += 1
         ref = self._messages
         now = self.env.now
@@ -376,10 +428,11 @@ class World:
             if plan is None:  # no link: the graph checks report this; here the message is lost
                 self.record((now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to, "", "", "", 0,
                              ""))
-                return
+                return ref
             link = self._links[(sender, to)] = _Link(self, plan)
         self.inflight += 1
         self._attempt((sender, to, kind, cls, ref, link, task), 0, 0)
+        return ref
 
     # A message on its way is a tuple (sender, receiver, kind, class, message id, link, task). Its
     # attempts are callbacks on timeouts rather than a SimPy process: a replication sends dozens
@@ -422,6 +475,8 @@ class World:
             self._round_failed(message)
         else:
             record((now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to, ch.name, "", "", 0, ""))
+            if self._calls:
+                self._call_over(ref)
             self.inflight -= 1
             self.check_end()
 
@@ -432,6 +487,8 @@ class World:
         the moment a channel of the link comes back from an outage — or give up after the last round."""
         ref, link = message[4], message[5]
         rounds = self._rounds.get(ref, 0)
+        if self._calls:  # the caller hangs up; a later round needs nobody's time
+            self._call_over(ref)
         if rounds >= link.plan.resend_rounds:
             sender, to, kind, cls, _, _, task = message
             self.record((self.env.now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to,
@@ -468,5 +525,7 @@ class World:
     def _delivered(self, event: simpy.Event) -> None:
         (sender, to, kind, cls, ref, _, task), channel = event.value
         self._receive(to, kind, cls, ref, sender, channel, task)
+        if self._calls:
+            self._call_over(ref)
         self.inflight -= 1
         self.check_end()
