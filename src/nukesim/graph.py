@@ -200,8 +200,10 @@ def _check(s: Scenario) -> Iterator[Problem]:
     graph = build_graph(s)
     site, team = s.accident.site, s.team.organisation
     reachable = nx.descendants(graph, site) | {site}
-    for name in s.organisations:
-        if name not in reachable:
+    for name, org in s.organisations.items():
+        # an organisation with routine work and no handlers needs no link: it is there for its
+        # wait and utilisation (a baseline), and no message could ever be meant for it
+        if name not in reachable and (org.handlers or org.background is None):
             yield Problem(("organisations", name),
                           f"'{name}' cannot be reached from the accident site '{site}' over any link; "
                           f"add a link to it, or remove it")

@@ -69,6 +69,59 @@ def _per_class(log: EventLog, scenario: Scenario, out: dict[str, float]) -> None
             out[f"since_declared:{org}@{cls}"] = t - declared[cls]
 
 
+def _windowed(log: EventLog, scenario: Scenario, out: dict[str, float], a: float, b: float) -> None:
+    """``wait:`` and ``utilization:`` over the window ``[a, b]`` (``measurement``).
+
+    The wait of each task queued in the window: until it started, or until ``b`` if it had not by
+    then. Busy staff-minutes and the integral of the staff level, each clipped to the window.
+    """
+    for org in scenario.organisations:
+        out[f"wait:{org}"] = out[f"utilization:{org}"] = NAN
+    queued: dict[int, tuple[str, float]] = {}
+    running: dict[int, tuple[str, float]] = {}
+    waits: dict[str, list[float]] = {}
+    busy: dict[str, float] = {}
+    staff: dict[str, list[float]] = {}  # org -> [last t, last level, integral over the window]
+
+    def overlap(start: float, stop: float) -> float:
+        return max(0.0, min(stop, b) - max(start, a))
+
+    for r in log.core:
+        typ, t = r[1], r[0]
+        if typ == TASK_QUEUED:
+            if a <= t < b:
+                queued[r[TASK]] = (r[ORG], t)
+        elif typ in (TASK_STARTED, CALLS_BEGIN):
+            if typ == TASK_STARTED and r[TASK] in queued:
+                org, q = queued.pop(r[TASK])
+                acc = waits.setdefault(org, [0.0, 0])
+                acc[0] += min(t, b) - q
+                acc[1] += 1
+            running[r[TASK]] = (r[ORG], t)
+        elif typ in (TASK_FINISHED, CALLS_END):
+            org, started = running.pop(r[TASK])
+            busy[org] = busy.get(org, 0.0) + overlap(started, t)
+        elif typ == STAFF_CHANGED:
+            level = staff.get(r[ORG])
+            if level is None:
+                staff[r[ORG]] = [t, r[N], 0.0]
+            else:
+                level[2] += level[1] * overlap(level[0], t)
+                level[0], level[1] = t, r[N]
+    for org, q in queued.values():
+        acc = waits.setdefault(org, [0.0, 0])
+        acc[0] += b - q
+        acc[1] += 1
+    for org, (total, count) in waits.items():
+        out[f"wait:{org}"] = total / count
+    for org, started in running.values():
+        busy[org] = busy.get(org, 0.0) + overlap(started, b)
+    for org, (t, level, integral) in staff.items():
+        capacity = integral + level * overlap(t, b)
+        if capacity > 0:
+            out[f"utilization:{org}"] = busy.get(org, 0.0) / capacity
+
+
 def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
     """Every metric of ``scenario`` for one replication, ``NaN`` where it did not happen."""
     out = dict.fromkeys(metric_names(scenario), NAN)
@@ -142,4 +195,7 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
         capacity = integral + level * (end - t)
         if capacity > 0:
             out[f"utilization:{org}"] = busy.get(org, 0.0) / capacity
+    if scenario.window is not None or scenario.measurement.warmup:  # instead: over the window
+        window = scenario.window or (0.0, end)
+        _windowed(log, scenario, out, window[0], min(window[1], end))
     return out

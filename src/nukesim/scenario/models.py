@@ -566,6 +566,26 @@ class Outage(Model):
         return self
 
 
+class Measurement(Model):
+    """Over which window ``wait:`` and ``utilization:`` are measured, and a warm-up before t = 0."""
+
+    warmup: Duration = 0.0
+    """Routine (background) work runs this long before t = 0, so the accident meets queues in
+    their steady state; nothing before t = 0 counts in any metric."""
+    until: Literal["end", "horizon"] | Duration = "end"
+    """End of the window that starts at t = 0: ``end`` of the run (as before: it comes sooner when
+    the team is quicker), the ``horizon``, or a duration (the run goes on at least that long)."""
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if value in ("end", "horizon"):
+            return value
+        from .durations import parse_duration
+
+        return parse_duration(value)
+
+
 class Scenario(Model):
     """One accident, one response system, one horizon."""
 
@@ -586,6 +606,8 @@ class Scenario(Model):
     team: Team
     objectives: list[Objective] = []
     outages: list[Outage] = []
+    measurement: Measurement = Measurement()
+    """The window of ``wait:`` and ``utilization:``, and the warm-up of routine work."""
     class_milestones: list[str] = []
     """Organisations whose first receipt about each declared class is a metric of its own
     (``notified:<org>@<class>``, ``since_declared:<org>@<class>``, with ``declared:<class>``)."""
@@ -594,9 +616,18 @@ class Scenario(Model):
     def _horizon(self) -> Scenario:
         if self.horizon <= 0:
             raise ValueError("horizon must be positive")
+        until = self.measurement.until
+        if isinstance(until, float) and not 0 < until <= self.horizon:
+            raise ValueError("measurement.until must be after t = 0 and at most the horizon")
         if len(set(self.classes)) != len(self.classes):
             raise ValueError("classes must be distinct")
         return self
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        """``(0, t)`` over which wait and utilisation are measured; None: to the end of the run."""
+        until = self.measurement.until
+        return None if until == "end" else (0.0, self.horizon if until == "horizon" else until)
 
     def class_rank(self, name: str) -> int:
         """Position of a class in the severity order (0 = least severe)."""

@@ -117,7 +117,7 @@ class World:
         self.seed = seed
         self.replication = replication
         self.plan = plan = plan_for(scenario)
-        self.env = env = simpy.Environment(initial_time=0.0)
+        self.env = env = simpy.Environment(initial_time=-scenario.measurement.warmup)
         self.streams = Streams(seed, replication)
         self.records: list[tuple] = []
         self.record = self.records.append
@@ -150,11 +150,13 @@ class World:
             self.make_unavailable(outage.target, outage.start, outage.end)
         for org in self.orgs.values():
             if len(org.plan.schedule) > 1:
-                ShiftChange(env, org.plan.schedule[1][0], org).callbacks.append(self._staff_change)
-            if org.plan.background is not None:
+                ShiftChange(env, delay_until(env.now, org.plan.schedule[1][0]), org).callbacks.append(
+                    self._staff_change)
+            if org.plan.background is not None:  # from the start of the warm-up, if there is one
                 env.timeout(org.interarrival(), org).callbacks.append(self._background_arrival)
         self._schedule_escalation()
-        env.timeout(scenario.horizon).callbacks.append(self._at_horizon)
+        self._schedule_window_end()
+        env.timeout(delay_until(env.now, scenario.horizon)).callbacks.append(self._at_horizon)
 
     # --- the public API ---------------------------------------------------------------------------
 
@@ -236,9 +238,21 @@ class World:
 
     def _schedule_escalation(self) -> None:
         """The accident's class changes of this replication (drawn times, a stop; sim/escalation.py)."""
+        now = self.env.now  # -warmup
         for t, cls in realised_timeline(self.scenario.accident, self.streams):
             self.pending += 1
-            self.env.timeout(t, cls).callbacks.append(self._class_change)
+            self.env.timeout(delay_until(now, t), cls).callbacks.append(self._class_change)
+
+    def _schedule_window_end(self) -> None:
+        """With ``measurement.until``, the run goes on at least until the window's end."""
+        window = self.scenario.window
+        if window is not None:
+            self.pending += 1
+            self.env.timeout(delay_until(self.env.now, window[1])).callbacks.append(self._window_over)
+
+    def _window_over(self, _event: simpy.Event) -> None:
+        self.pending -= 1
+        self.check_end()
 
     def _class_change(self, event: simpy.Event) -> None:
         self._messages += 1
