@@ -22,7 +22,9 @@ def period_at(scenario: Scenario, t: float) -> str:
 
 
 def _period(cal: Calendar, when) -> str:
-    weekend = when.weekday() in {WEEKDAY_INDEX[d] for d in cal.weekend} or when.date() in cal.holidays
+    day = when.date()
+    weekend = (when.weekday() in {WEEKDAY_INDEX[d] for d in cal.weekend} and day not in cal.workdays
+               or day in cal.holidays)
     minute = when.hour * 60 + when.minute + when.second / 60
     if cal.late_night is not None and in_window(minute, cal.late_night):
         return "weekend_night" if weekend else "late_night"

@@ -169,6 +169,8 @@ class Calendar(Model):
     weekend: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["sat", "sun"]
     holidays: list[date] = []
     """Dates treated as weekend (public holidays)."""
+    workdays: list[date] = []
+    """Weekend dates worked as weekdays (make-up working days, e.g. China's 调休)."""
     shift_changes: list[TimeOfDay] = []
     """Times of day at which duty staff hand over (every organisation without its own ``shifts``)."""
     handover: Duration = 0.0
