@@ -101,6 +101,9 @@ MEMBER_ASSEMBLED = "assembled"
 UNIT_READY = "unit_ready"
 VEHICLE_LOADED = "vehicle_loaded"
 TEAM_READY = "team_ready"
+BASE_READY = "base_ready"
+BASE_DEPARTED = "base_departed"
+BASE_ON_SITE = "base_on_site"
 TEAM_DEPARTED = "departed"
 TEAM_ON_SITE = "on_site"
 # The run ----------------------------------------------------------------------------------------
@@ -174,13 +177,26 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType(UNIT_READY, "enough of a unit's members have assembled",
               {"org": "unit", "cls": "class", "actor": "the member whose assembly completed it",
                "unit": "unit", "n": "members needed"}),
-    EventType(VEHICLE_LOADED, "a vehicle is loaded", {**_TEAM, "n": "vehicle number"}),
+    EventType(VEHICLE_LOADED, "a vehicle is loaded",
+              {**_TEAM, "n": "vehicle number", "detail": "its base (with team.bases)"}),
     EventType(TEAM_READY, "the deploying units are ready and every vehicle loaded",
               {**_TEAM, "unit": "the unit ready last, or empty when the vehicles were last",
-               "n": "vehicles"}),
-    EventType(TEAM_DEPARTED, "the team leaves (ready, and ordered if an order is needed)",
-              {**_TEAM, "task": "the deploy task whose end gave the order (0 if none was needed)"}),
-    EventType(TEAM_ON_SITE, "the team arrives on site", _TEAM),
+               "n": "vehicles", "detail": "the base ready last (with team.bases)"}),
+    EventType(BASE_READY, "with team.bases: the base's deploying units are ready and its vehicles loaded",
+              {"org": "base", "cls": "class",
+               "unit": "the base's deploying unit ready last, or empty when its vehicles were last",
+               "n": "the base's vehicles", "detail": "base"}),
+    EventType(BASE_DEPARTED, "with team.bases: the base's part of the team leaves",
+              {"org": "base", "cls": "class", "task": "the deploy task (0 if none was needed)",
+               "detail": "base"}),
+    EventType(BASE_ON_SITE, "with team.bases: the base's part of the team arrives on site",
+              {"org": "base", "cls": "class", "detail": "base"}),
+    EventType(TEAM_DEPARTED, "the team leaves (ready, and ordered if an order is needed; with bases, "
+              "the last base leaves)",
+              {**_TEAM, "task": "the deploy task whose end gave the order (0 if none was needed)",
+               "detail": "the base that left last (with team.bases)"}),
+    EventType(TEAM_ON_SITE, "the team arrives on site (with bases, the last base arrives)",
+              {**_TEAM, "detail": "the base that arrived last (with team.bases)"}),
     EventType(ENDED, "the run ends", {"detail": "`horizon` or `done`"}),
 )
 """Every record type, in the order of docs/engine.md's table."""

@@ -439,6 +439,8 @@ class Unit(Model):
     """Share of the unit that must have assembled for it to be ready."""
     members: dict[str, Share] | None = Field(default=None, min_length=1)
     """This unit's own mix of member groups (group → share); without it, the groups' ``share``."""
+    base: str | None = None
+    """The base (``team.bases``) the unit assembles at, loads at and travels from."""
 
     @field_validator("members")
     @classmethod
@@ -471,6 +473,16 @@ class Vehicles(Model):
     """Vehicles that can be loaded at once (loading crews or bays)."""
 
 
+class Base(Model):
+    """A base the team's forces are stationed at: its own vehicles and its own transit to the site."""
+
+    label: str | None = None
+    vehicles: Vehicles = Vehicles()
+    """The vehicles loaded at this base (none by default)."""
+    transit: Distribution | None = None
+    """From this base to the site; none: the team's ``transit``."""
+
+
 class Deploy(Model):
     """When the team leaves: the listed units ready, vehicles loaded and, if required, the order."""
 
@@ -489,6 +501,11 @@ class Team(Model):
     vehicles: Vehicles = Vehicles()
     deploy: Deploy = Deploy()
     transit: Distribution = Fixed(value=0.0)
+    bases: dict[str, Base] = {}
+    """Several bases, each unit at one (``units.<u>.base``); none: one assembly point, as before."""
+    departure: Literal["convoy", "per_base"] = "convoy"
+    """With bases: all leave together once every base is ready (``convoy``), or each base as soon
+    as it is ready (``per_base``); the team is on site when the last base has arrived."""
 
     @field_validator("members")
     @classmethod

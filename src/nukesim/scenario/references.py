@@ -102,6 +102,7 @@ def check_references(s: Scenario) -> Iterator[Problem]:
             if group not in s.team.members:
                 yield Problem(("team", "units", unit_name, "members", group),
                               unknown("member group", group, s.team.members))
+    yield from _check_bases(s)
     if s.team.deploy.units != "all":
         for i, unit in enumerate(s.team.deploy.units):
             if unit not in s.team.units:
@@ -126,3 +127,21 @@ def check_references(s: Scenario) -> Iterator[Problem]:
                           unknown("organisation or channel", outage.target, orgs + channels))
         if outage.start >= s.horizon:
             yield Problem(("outages", i, "start"), "the outage starts after the horizon")
+
+
+def _check_bases(s: Scenario) -> Iterator[Problem]:
+    """With ``team.bases``, every unit names one of them and the vehicles are the bases'."""
+    team = s.team
+    for name, unit in team.units.items():
+        if unit.base is not None and unit.base not in team.bases:
+            yield Problem(("team", "units", name, "base"),
+                          unknown("base", unit.base, team.bases) if team.bases else
+                          f"no team.bases are defined; add team.bases.{unit.base} or remove the base")
+        elif unit.base is None and team.bases:
+            yield Problem(("team", "units", name), f"the team has bases, so every unit needs one; add "
+                          f"base: one of {', '.join(team.bases)}")
+    if team.bases and team.vehicles.count:
+        yield Problem(("team", "vehicles"), "with team.bases, vehicles belong to the bases: move them "
+                      "to team.bases.<base>.vehicles")
+    if not team.bases and team.departure != "convoy":
+        yield Problem(("team", "departure"), "departure: per_base needs team.bases")

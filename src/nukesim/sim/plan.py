@@ -79,6 +79,21 @@ class LinkPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class BasePlan:
+    """Where some of the team's units assemble, load and leave from (the whole team without bases)."""
+
+    name: str
+    """The base's name; "" for the single assembly point of a team without ``bases``."""
+    units: tuple[int, ...]
+    deploy_units: tuple[int, ...]
+    """The deploying units stationed here (none: the base does not travel)."""
+    vehicles: object
+    transit: object
+    vehicles_stream: str
+    transit_stream: str
+
+
+@dataclass(frozen=True, slots=True)
 class TeamPlan:
     organisation: str
     units: tuple[str, ...]
@@ -108,6 +123,10 @@ class TeamPlan:
     reachable_array: np.ndarray = field(compare=False)
     """Shape (groups, periods)."""
     slowdown_array: np.ndarray = field(compare=False)
+    bases: tuple[BasePlan, ...] = ()
+    """The bases in scenario order; one (named "") for a team without ``bases``."""
+    convoy: bool = True
+    """All bases leave together (``departure: convoy``), or each when ready."""
     travel_slowdown: tuple[tuple[float, ...], ...] = ()
     """Per group: the factor on travel by period (1 throughout for a group without ``slow_travel``)."""
     travel_slowdown_array: np.ndarray | None = field(default=None, compare=False)
@@ -280,9 +299,23 @@ def _team(s: Scenario) -> TeamPlan:
         reachable_array=_frozen(np.asarray(reachable, dtype=float).reshape(len(groups), len(PERIODS))),
         slowdown_array=_frozen(np.asarray(slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
         travel_slowdown=travel_slowdown,
+        bases=_bases(team, units, deploy),
+        convoy=team.departure == "convoy",
         travel_slowdown_array=None if travel_slowdown == slowdown else _frozen(
             np.asarray(travel_slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
     )
+
+
+def _bases(team: Team, units: tuple[str, ...], deploy: tuple[str, ...]) -> tuple[BasePlan, ...]:
+    if not team.bases:  # one assembly point: the streams of before, so the numbers are the same
+        return (BasePlan("", tuple(range(len(units))), tuple(units.index(u) for u in deploy), team.vehicles,
+                         team.transit, "vehicles", "transit"),)
+    return tuple(
+        BasePlan(name, tuple(x for x, u in enumerate(units) if team.units[u].base == name),
+                 tuple(units.index(u) for u in deploy if team.units[u].base == name), base.vehicles,
+                 team.transit if base.transit is None else base.transit, f"vehicles:{name}",
+                 f"transit:{name}")
+        for name, base in team.bases.items())
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

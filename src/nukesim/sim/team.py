@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..events import (
+    BASE_DEPARTED,
+    BASE_ON_SITE,
+    BASE_READY,
     CALLOUT_STARTED,
     MEMBER_ACKNOWLEDGED,
     MEMBER_ASSEMBLED,
@@ -33,11 +36,11 @@ from ..events import (
 )
 from ..scenario.distributions import Fixed
 from .clock import delay_until
-from .plan import Plan, TeamPlan
+from .plan import BasePlan, Plan, TeamPlan
 from .streams import Streams
 
 if TYPE_CHECKING:
-    from ..scenario.models import Team
+    from ..scenario.models import Team, Vehicles
     from .world import World
 
 
@@ -289,13 +292,14 @@ def _ready_times(tp: TeamPlan, assembled: np.ndarray) -> tuple[list[float | None
     return ready, by
 
 
-def load_vehicles(team: Team, streams: Streams, start: float) -> list[float]:
+def load_vehicles(vehicles: Vehicles, streams: Streams, start: float,
+                  stream: str = "vehicles") -> list[float]:
     """When each vehicle is loaded, loading from ``start`` with ``loaders`` at once, in order."""
-    v = team.vehicles
+    v = vehicles
     if v.count == 0:
         return []
     loads = (np.full(v.count, v.load.value) if isinstance(v.load, Fixed)
-             else v.load.sample(streams.rng("vehicles"), v.count)).tolist()
+             else v.load.sample(streams.rng(stream), v.count)).tolist()
     free = [start] * min(v.loaders, v.count)
     done = []
     for load in loads:
@@ -305,16 +309,38 @@ def load_vehicles(team: Team, streams: Streams, start: float) -> list[float]:
     return done
 
 
-def _records_until(result: CallOutResult, vehicles: list[float], org: str, cls: str,
+def _records_until(result: CallOutResult, vehicles: list[tuple[float, str]], org: str, cls: str,
                    end: float) -> list[tuple]:
     kept = [r for r in result.records if r[0] <= end]
-    kept.extend((t, VEHICLE_LOADED, org, "", cls, 0, 0, -1, "", "", "", "", "", i, "")
-                for i, t in enumerate(vehicles, 1) if t <= end)
+    kept.extend((t, VEHICLE_LOADED, org, "", cls, 0, 0, -1, "", "", "", "", "", i, base)
+                for i, (t, base) in enumerate(vehicles, 1) if t <= end)
     return kept
 
 
+class _Base:
+    """One base during a replication: when it is ready to leave, and whether it has left."""
+
+    __slots__ = ("plan", "ready", "last_ready", "departed", "arrived")
+
+    def __init__(self, plan: BasePlan) -> None:
+        self.plan = plan
+        self.ready: float | None = None
+        """When its deploying units are ready and its vehicles loaded (None: not yet, or never)."""
+        self.last_ready = ""
+        """Its deploying unit ready last, or "" when its last vehicle was loaded after it."""
+        self.departed = False
+        self.arrived = False
+
+
 class TeamMobilisation:
-    """The team inside a running world: from the mobilise order to the arrival on site."""
+    """The team inside a running world: from the mobilise order to the arrival on site.
+
+    The team leaves from its bases (one assembly point without ``team.bases``): each base loads its
+    own vehicles from the moment its first unit is ready, and is ready to leave once its deploying
+    units are ready and its vehicles loaded. As a convoy, every base leaves when all are ready (and
+    the order is in); ``per_base``, each leaves when it is. The team has departed when its last base
+    has left, and is on site when its last base has arrived.
+    """
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -326,13 +352,16 @@ class TeamMobilisation:
         self.deploy_task = 0
         """The task whose end gave the deploy order."""
         self.ready_to_leave = False
-        self.last_ready = ""
-        """The deploying unit ready last, or "" when the last vehicle was loaded after it."""
         self.departed = False
         self.cls = ""
         self.result: CallOutResult | None = None
-        self.vehicles: list[float] = []
-        """When each vehicle is loaded."""
+        self.vehicles: list[tuple[float, str]] = []
+        """When each vehicle is loaded, and at which base ("" without bases)."""
+        self.bases = [_Base(b) for b in self.plan.bases if b.deploy_units]
+        """The bases that travel (those with deploying units)."""
+        self.named = bool(self.team.bases)
+        """Whether to log each base's records (not for the one assembly point of a team without bases)."""
+        self.on_the_way = 0
 
     def mobilise(self, cls: str, task: int = 0) -> None:
         """The team's organisation has acted on a mobilise order (``task``): start the call-out (once)."""
@@ -350,16 +379,26 @@ class TeamMobilisation:
         for t, x in order:
             world.pending += 1
             env.timeout(delay_until(now, t), x).callbacks.append(self._unit_ready)
-        if not order:
-            return  # no unit can ever be ready: nothing is loaded, nobody leaves
-        self.vehicles = vehicles = load_vehicles(self.team, world.streams, order[0][0])
-        deploy_ready = [ready[x] for x in tp.deploy_units]
-        if None in deploy_ready:
-            return  # a unit the team needs can never be ready: it cannot leave
-        leave = max([*deploy_ready, *vehicles])
-        last = max(tp.deploy_units, key=lambda x: ready[x])
-        self.last_ready = tp.units[last] if not vehicles or ready[last] >= max(vehicles) else ""
-        env.timeout(delay_until(now, leave)).callbacks.append(self._ready_to_leave)
+        leaving = []
+        for base in self.plan.bases:
+            firsts = [ready[x] for x in base.units if ready[x] is not None]
+            if not firsts:
+                continue  # no unit of the base can ever be ready: nothing is loaded there
+            loaded = load_vehicles(base.vehicles, world.streams, min(firsts), base.vehicles_stream)
+            self.vehicles += [(t, base.name) for t in loaded]
+            if not base.deploy_units:
+                continue
+            deploy_ready = [ready[x] for x in base.deploy_units]
+            if None in deploy_ready:
+                return  # a unit the team needs can never be ready: it cannot leave
+            leave = max([*deploy_ready, *loaded])
+            last = max(base.deploy_units, key=lambda x: ready[x])
+            leaving.append((leave, tp.units[last] if not loaded or ready[last] >= max(loaded) else ""))
+        if not self.bases or len(leaving) < len(self.bases):
+            return
+        for b, (leave, last) in zip(self.bases, leaving, strict=True):
+            b.last_ready = last
+            env.timeout(delay_until(now, leave), b).callbacks.append(self._base_ready)
 
     def records_until(self, end: float) -> Callable[[], list[tuple]] | None:
         """A function that builds the member and vehicle records up to ``end``; None before a call-out.
@@ -388,26 +427,60 @@ class TeamMobilisation:
         world.pending -= 1
         world.check_end()
 
-    def _ready_to_leave(self, _event) -> None:
-        self.ready_to_leave = True
+    def _base_ready(self, event) -> None:
+        base = event.value
         world = self.world
-        world.record((world.env.now, TEAM_READY, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
-                      "", self.last_ready, len(self.vehicles), ""))
+        now = world.env.now
+        base.ready = now
+        if self.named:
+            world.record((now, BASE_READY, base.plan.name, "", self.cls, 0, 0, -1, "", "", "", "",
+                          base.last_ready, sum(1 for _, b in self.vehicles if b == base.plan.name),
+                          base.plan.name))
+        if all(b.ready is not None for b in self.bases):
+            self.ready_to_leave = True
+            last = max(self.bases, key=lambda b: b.ready)  # the first of equals
+            world.record((now, TEAM_READY, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "", "",
+                          last.last_ready, len(self.vehicles), last.plan.name))
         self._maybe_depart()
 
     def _maybe_depart(self) -> None:
-        if self.departed or not self.ready_to_leave or (self.order_needed and not self.deploy_ordered):
+        if self.departed or (self.order_needed and not self.deploy_ordered):
             return
-        self.departed = True
-        world = self.world
-        world.record((world.env.now, TEAM_DEPARTED, self.plan.organisation, "", self.cls, 0,
-                      self.deploy_task if self.order_needed else 0, -1, "", "", "", "", "", 0, ""))
-        transit = world.streams.sampler("transit", self.team.transit)()
-        world.env.timeout(transit).callbacks.append(self._on_site)
+        if self.plan.convoy:
+            if self.ready_to_leave:
+                for base in self.bases:
+                    self._depart(base)
+        else:
+            for base in self.bases:
+                if base.ready is not None and not base.departed:
+                    self._depart(base)
 
-    def _on_site(self, _event) -> None:
+    def _depart(self, base: _Base) -> None:
+        base.departed = True
         world = self.world
-        world.record((world.env.now, TEAM_ON_SITE, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
-                      "", "", 0, ""))
-        world.on_site = True
-        world.check_end()
+        now = world.env.now
+        task = self.deploy_task if self.order_needed else 0
+        if self.named:
+            world.record((now, BASE_DEPARTED, base.plan.name, "", self.cls, 0, task, -1, "", "", "", "", "",
+                          0, base.plan.name))
+        if all(b.departed for b in self.bases):
+            self.departed = True
+            world.record((now, TEAM_DEPARTED, self.plan.organisation, "", self.cls, 0, task, -1, "", "", "",
+                          "", "", 0, base.plan.name))
+        self.on_the_way += 1
+        transit = world.streams.sampler(base.plan.transit_stream, base.plan.transit)()
+        world.env.timeout(transit, base).callbacks.append(self._on_site)
+
+    def _on_site(self, event) -> None:
+        base = event.value
+        base.arrived = True
+        world = self.world
+        now = world.env.now
+        if self.named:
+            world.record((now, BASE_ON_SITE, base.plan.name, "", self.cls, 0, 0, -1, "", "", "", "", "", 0,
+                          base.plan.name))
+        if all(b.arrived for b in self.bases):
+            world.record((now, TEAM_ON_SITE, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
+                          "", "", 0, base.plan.name))
+            world.on_site = True
+            world.check_end()
