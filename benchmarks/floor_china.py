@@ -353,8 +353,7 @@ class _Model:
     def send(self, sender: str, to: str, kind: str, cls: int, task: int) -> None:
         self.messages += 1
         self.records.append((self.env.now, "sent", sender, kind, CLASSES[cls], self.messages, task, -1,
-                             sender, to,
-                             "", "", "", 0, ""))
+                             sender, to, "", "", "", 0, ""))
         self.inflight += 1
         self.start_transmission(sender, to, kind, cls, self.messages, task)
 
@@ -373,13 +372,11 @@ class _Model:
                     rec((env.now, "failed", sender, kind, cls_name, ref, task, -1, sender, to, name, "", "",
                          0, ""))
                     if attempt + 1 < attempts:
-                        rec((env.now, "retried", sender, kind, cls_name, ref, task, -1, sender, to, name,
-                             "", "", 0,
-                             ""))
+                        rec((env.now, "retried", sender, kind, cls_name, ref, task, -1, sender, to, name, "",
+                             "", 0, ""))
                     elif c + 1 < len(channels):
                         rec((env.now, "rerouted", sender, kind, cls_name, ref, task, -1, sender, to,
-                             channels[c + 1],
-                             "", "", 0, ""))
+                             channels[c + 1], "", "", 0, ""))
                     continue
                 yield env.timeout(draw(rnd, delay))
                 self.receive(to, kind, cls, ref, sender, name, task)
@@ -448,8 +445,7 @@ class _Model:
         x, need, member = event.value
         unit = UNITS[x][0]
         self.records.append((self.env.now, "unit_ready", unit, "", self.cls, 0, 0, -1, "", "", "", member,
-                             unit,
-                             need, ""))
+                             unit, need, ""))
         self.pending -= 1
         self.check_end()
 
@@ -464,13 +460,12 @@ class _Model:
             return
         self.departed = True
         self.records.append((self.env.now, "departed", TEAM_ORG, "", self.cls, 0, self.deploy_task, -1, "",
-                             "", "",
-                             "", "", 0, ""))
+                             "", "", "", "", 0, ""))
         self.env.timeout(draw(self.rnd, TRANSIT)).callbacks.append(self.arrive)
 
     def arrive(self, _event) -> None:
-        self.records.append((self.env.now, "on_site", TEAM_ORG, "", self.cls, 0, 0, -1, "", "", "", "", "",
-                             0, ""))
+        self.records.append((self.env.now, "on_site", TEAM_ORG, "", self.cls, 0, 0, -1, "", "", "", "", "", 0,
+                             ""))
         self.on_site = True
         self.check_end()
 
@@ -549,8 +544,8 @@ class Replication(_Model):
             rec((now, "retried", sender, kind, cls_name, ref, task, -1, sender, to, name, "", "", 0, ""))
             self.attempt(message, c, attempt + 1)
         elif c + 1 < len(channels):
-            rec((now, "rerouted", sender, kind, cls_name, ref, task, -1, sender, to, channels[c + 1], "",
-                 "", 0, ""))
+            rec((now, "rerouted", sender, kind, cls_name, ref, task, -1, sender, to, channels[c + 1], "", "",
+                 0, ""))
             self.attempt(message, c + 1, 0)
         else:
             rec((now, "lost", sender, kind, cls_name, ref, task, -1, sender, to, name, "", "", 0, ""))
@@ -569,9 +564,8 @@ class Replication(_Model):
         self.env.timeout(draw(self.rnd, interarrival), event.value).callbacks.append(self.background)
 
     def queue_task(self, org: str, priority: int, task: tuple) -> None:
-        self.records.append((self.env.now, "queued", org, task[1], task[2], task[4], task[3], task[5], "",
-                             "", "",
-                             "", "", 0, ""))
+        self.records.append((self.env.now, "queued", org, task[1], task[2], task[4], task[3], task[5], "", "",
+                             "", "", "", 0, ""))
         st = self.staff[org]
         if st[0]:
             st[0] -= 1
@@ -582,16 +576,14 @@ class Replication(_Model):
 
     def start(self, task: tuple) -> None:
         env = self.env
-        self.records.append((env.now, "started", task[0], task[1], task[2], task[4], task[3], task[5], "",
-                             "", "",
-                             "", "", 0, ""))
+        self.records.append((env.now, "started", task[0], task[1], task[2], task[4], task[3], task[5], "", "",
+                             "", "", "", 0, ""))
         env.timeout(task[6], task).callbacks.append(self.finish_task)
 
     def finish_task(self, event) -> None:
         org, kind, cls_name, ref, message, handler, _, sends, cls = event.value
-        self.records.append((self.env.now, "finished", org, kind, cls_name, message, ref, handler, "", "",
-                             "", "",
-                             "", 0, ""))
+        self.records.append((self.env.now, "finished", org, kind, cls_name, message, ref, handler, "", "", "",
+                             "", "", 0, ""))
         st = self.staff[org]
         if st[2] > st[1]:  # a blocker waits for this slot
             st[1] += 1

@@ -55,3 +55,29 @@ def test_a_bad_override_names_the_assignment_path_and_problem(minimal, assignmen
     text = str(info.value)
     assert text.startswith("--set " + assignment.split("=")[0])
     assert words in text
+
+
+def test_a_star_sets_every_key_at_its_level():
+    from pathlib import Path
+
+    from nukesim.scenario import load_scenario
+
+    china = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "china_national_team.yaml")[0]
+    new = apply_overrides(china, ["team.members.*.reachable.night=0.5"])
+    assert len(new.team.members) == 3
+    assert {g.reachable["night"] for g in new.team.members.values()} == {0.5}
+    assert [g.reachable["day"] for g in new.team.members.values()] == \
+        [g.reachable["day"] for g in china.team.members.values()]
+    # a later, more precise override still changes one group only (no shared value)
+    one = apply_overrides(china, ["team.members.*.reachable={day: 1.0, night: 0.9}",
+                                  "team.members.local.reachable.night=0.2"])
+    assert [g.reachable["night"] for g in one.team.members.values()] == [0.9, 0.2, 0.9]
+
+
+def test_a_star_that_leads_nowhere_is_located_at_its_set(minimal):
+    with pytest.raises(ScenarioError) as exc:
+        apply_overrides(minimal, ["team.members.*.reachabel.night=0.5"])
+    assert str(exc.value).startswith("--set team.members.*.reachabel.night=0.5:1:7: team.members.")
+    assert "did you mean 'reachable'" in str(exc.value)
+    with pytest.raises(ScenarioError, match=r"\*\.reachable\.night=2:1:7: team\.members\.\w+\.reachable"):
+        apply_overrides(minimal, ["team.members.*.reachable.night=2"])

@@ -6,6 +6,8 @@ The same functions the command line uses, with nothing printed::
     scenario = nukesim.load("scenarios/china_national_team.yaml")
     one = nukesim.simulate(scenario, seed=7)           # events and metrics of one replication
     many = nukesim.replicate(scenario, n=500, seed=7)  # .summary(), .to_pandas()
+    slow = nukesim.explain(scenario, n=200, seed=7)    # what made it slow: a DataFrame
+    frame = nukesim.load_sweep("out/oat/sweep.sqlite")  # a sweep's store as a DataFrame
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .metrics import compute_metrics
 from .runner import Replications, replicate
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from .sim import simulate as _simulate
+from .sweep.store import load_sweep
 
 
 def load(path: str | Path, overrides: Mapping[str, Any] | Iterable[str] = ()) -> Scenario:
@@ -51,4 +54,20 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     return Run(log, compute_metrics(log, scenario))
 
 
-__all__ = ["Replications", "Run", "Scenario", "ScenarioError", "load", "replicate", "simulate"]
+def explain(what: Scenario | Replications, metrics: Iterable[str] | None = None, *, n: int = 200,
+            seed: int = 0, workers: int = 1):
+    """What made it slow, as a pandas DataFrame (docs/attribution.md): every milestone's (or
+    ``metrics``') components over the replications, the largest first within each milestone.
+
+    ``what`` is a scenario (``n`` replications are run) or replications run with
+    ``replicate(..., attribution=True)``.
+    """
+    from .attribution import explain as summarise
+
+    if isinstance(what, Scenario):
+        what = replicate(what, n, seed, workers=workers, attribution=True)
+    return summarise(what, metrics)
+
+
+__all__ = ["Replications", "Run", "Scenario", "ScenarioError", "explain", "load", "load_sweep", "replicate",
+           "simulate"]

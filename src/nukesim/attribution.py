@@ -42,6 +42,7 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from sys import intern
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
@@ -49,7 +50,6 @@ import numpy as np
 from .events import (
     ACCIDENT,
     CALLOUT_STARTED,
-    CHANNEL,
     CLS,
     MESSAGE,
     MESSAGE_RECEIVED,
@@ -79,7 +79,7 @@ if TYPE_CHECKING:
 
 COMPONENTS = ("class_wait", "queueing", "handling", "sending", "transmission", "holding", "callout",
               "loading", "deploy_wait", "transit")
-"""Every component, in the order of the chain (the column order of attribution.csv's values)."""
+"""Every component, in the order a chain passes them."""
 
 CSV_COLUMNS = ("replication", "metric", "component", "where", "minutes")
 """The columns of attribution.csv (one row per replication, metric, component and where)."""
@@ -113,6 +113,7 @@ class _Index:
         self.team_ready: tuple[float, str] | None = None
         self.departed: float | None = None
         self.on_site: float | None = None
+        self._paths: dict[int, tuple] = {}
         for r in log.core:  # the chain never needs the member and vehicle records
             typ, t = r[1], r[0]
             if typ == TASK_QUEUED:
@@ -130,8 +131,6 @@ class _Index:
                     self.declared.setdefault(r[CLS], m)
                 else:
                     self.messages[m][4] = t
-                    if not r[CHANNEL]:
-                        raise ValueError(f"message {m} was received over no channel")
                 self.notified.setdefault(r[ORG], m)
                 self.notified_of.setdefault((r[ORG], r[CLS]), m)
             elif typ == CALLOUT_STARTED:
@@ -145,43 +144,71 @@ class _Index:
             elif typ == TEAM_ON_SITE:
                 self.on_site = t
 
-    def message_chain(self, m: int, steps: list[Step]) -> None:
-        """Steps back from message ``m``'s arrival to t = 0, appended latest first."""
-        while True:
+    # A path is a tuple of steps ``(component, where, start, end)``, latest first. The paths of
+    # the milestones share their beginnings (every team milestone starts with the call-out's
+    # chain), so each message's and task's path is built once and kept.
+
+    def message_path(self, m: int) -> tuple:
+        """Steps back from message ``m``'s arrival to t = 0."""
+        path = self._paths.get(m)
+        if path is None:
             sender, receiver, task, sent, received = self.messages[m]
             if sender == ACCIDENT:
-                steps.append(Step("class_wait", "", 0.0, received))
-                return
-            steps.append(Step("transmission", f"{sender}->{receiver}", sent, received))
-            org, m, queued, started, finished = self.tasks[task]
-            steps.append(Step("sending", org, finished, sent))
-            steps.append(Step("handling", org, started, finished))
-            steps.append(Step("queueing", org, queued, started))
-            steps.append(Step("holding", org, self.messages[m][4], queued))
+                path = (("class_wait", "", 0.0, received),)
+            else:
+                org, finished = self.tasks[task][0], self.tasks[task][4]
+                path = (("transmission", f"{sender}->{receiver}", sent, received),
+                        ("sending", org, finished, sent), *self.task_path(task))
+            self._paths[m] = path
+        return path
 
-    def task_chain(self, task: int, steps: list[Step]) -> None:
+    def task_path(self, task: int) -> tuple:
+        """Steps back from the end of ``task`` to t = 0."""
         org, m, queued, started, finished = self.tasks[task]
-        steps.append(Step("handling", org, started, finished))
-        steps.append(Step("queueing", org, queued, started))
-        steps.append(Step("holding", org, self.messages[m][4], queued))
-        self.message_chain(m, steps)
+        return (("handling", org, started, finished), ("queueing", org, queued, started),
+                ("holding", org, self.messages[m][4], queued), *self.message_path(m))
 
-    def unit_chain(self, unit: str, steps: list[Step]) -> None:
+    def unit_path(self, unit: str) -> tuple:
         assert self.callout is not None
         start, task = self.callout
-        steps.append(Step("callout", unit, start, self.ready[unit]))
-        self.task_chain(task, steps)
+        return (("callout", unit, start, self.ready[unit]), *self.task_path(task))
 
-    def departure_chain(self, steps: list[Step]) -> None:
+    def departure_path(self) -> tuple:
         assert self.team_ready is not None and self.departed is not None
         ready, last = self.team_ready
-        steps.append(Step("deploy_wait", "", ready, self.departed))
+        wait = ("deploy_wait", "", ready, self.departed)
         if last:
-            self.unit_chain(last, steps)
-        else:  # the vehicles were loaded last; loading began when the first unit was ready
-            first = min(self.ready, key=self.ready.__getitem__)
-            steps.append(Step("loading", "", self.ready[first], ready))
-            self.unit_chain(first, steps)
+            return (wait, *self.unit_path(last))
+        # the vehicles were loaded last; loading began when the first unit was ready
+        first = min(self.ready, key=self.ready.__getitem__)
+        return (wait, ("loading", "", self.ready[first], ready), *self.unit_path(first))
+
+    def path(self, metric: str, units: Iterable[str]) -> tuple | None:
+        """The path of a milestone metric, latest step first; None if it did not happen."""
+        prefix, _, name = metric.partition(":")
+        if prefix == "notified" and "@" in name:  # the first message about one class
+            key = tuple(name.split("@", 1))
+            return self.message_path(self.notified_of[key]) if key in self.notified_of else None
+        if prefix == "declared":  # the class change itself: all class_wait
+            return self.message_path(self.declared[name]) if name in self.declared else None
+        if prefix == "notified":
+            return self.message_path(self.notified[name]) if name in self.notified else None
+        if prefix == "callout_started":
+            return None if self.callout is None else self.task_path(self.callout[1])
+        if prefix == "unit_ready":
+            return self.unit_path(name) if name in self.ready else None
+        if prefix == "team_mobilized":
+            units = list(units)
+            if any(u not in self.ready for u in units):
+                return None
+            return self.unit_path(max(units, key=self.ready.__getitem__))  # the first of equals
+        if prefix == "team_departed":
+            return None if self.departed is None else self.departure_path()
+        if prefix == "team_on_site":
+            if self.on_site is None:
+                return None
+            return (("transit", "", self.departed, self.on_site), *self.departure_path())
+        raise ValueError(f"{metric!r} is not a milestone metric (see nukesim.scenario.metricdefs)")
 
 
 def critical_path(log: EventLog, metric: str, scenario: Scenario) -> list[Step] | None:
@@ -195,72 +222,29 @@ def critical_paths(log: EventLog, scenario: Scenario, metrics: Iterable[str] | N
     x = _Index(log)
     out: dict[str, list[Step] | None] = {}
     for metric in milestone_names(scenario) if metrics is None else metrics:
-        steps: list[Step] = []
-        prefix, _, name = metric.partition(":")
-        if prefix == "notified" and "@" in name:  # the first message about one class
-            key = tuple(name.split("@", 1))
-            if key not in x.notified_of:
-                out[metric] = None
-                continue
-            x.message_chain(x.notified_of[key], steps)
-        elif prefix == "declared":  # the class change itself: all class_wait
-            m = x.declared.get(name)
-            if m is None:
-                out[metric] = None
-                continue
-            x.message_chain(m, steps)
-        elif prefix == "notified":
-            if name not in x.notified:
-                out[metric] = None
-                continue
-            x.message_chain(x.notified[name], steps)
-        elif prefix == "callout_started":
-            if x.callout is None:
-                out[metric] = None
-                continue
-            x.task_chain(x.callout[1], steps)
-        elif prefix == "unit_ready":
-            if name not in x.ready:
-                out[metric] = None
-                continue
-            x.unit_chain(name, steps)
-        elif prefix == "team_mobilized":
-            if len(x.ready) < len(scenario.team.units):
-                out[metric] = None
-                continue
-            last = max(scenario.team.units, key=x.ready.__getitem__)  # the first of equals
-            x.unit_chain(last, steps)
-        elif prefix == "team_departed":
-            if x.departed is None:
-                out[metric] = None
-                continue
-            x.departure_chain(steps)
-        elif prefix == "team_on_site":
-            if x.on_site is None:
-                out[metric] = None
-                continue
-            assert x.departed is not None
-            steps.append(Step("transit", "", x.departed, x.on_site))
-            x.departure_chain(steps)
-        else:
-            raise ValueError(f"{metric!r} is not a milestone metric (see nukesim.scenario.metricdefs)")
-        steps.reverse()
-        out[metric] = steps
+        path = x.path(metric, scenario.team.units)
+        out[metric] = None if path is None else [Step(*step) for step in reversed(path)]
     return out
 
 
 def attribution_rows(log: EventLog, scenario: Scenario) -> list[tuple[str, str, str, float]]:
     """``(metric, component, where, minutes)`` of one replication: every milestone's path summed
     by component and where, in chain order, zero minutes left out (the rows of attribution.csv)."""
+    x = _Index(log)
+    units = scenario.team.units
     rows: list[tuple[str, str, str, float]] = []
-    for metric, steps in critical_paths(log, scenario).items():
-        if steps is None:
+    for metric in milestone_names(scenario):
+        path = x.path(metric, units)
+        if path is None:
             continue
         summed: dict[tuple[str, str], float] = {}
-        for s in steps:
-            key = (s.component, s.where)
-            summed[key] = summed.get(key, 0.0) + s.minutes
-        rows += [(metric, c, w, m) for (c, w), m in summed.items() if m != 0.0]
+        for component, where, start, end in reversed(path):
+            if end != start:
+                key = (component, where)
+                summed[key] = summed.get(key, 0.0) + (end - start)
+        # names interned: a run keeps these rows for every replication, and they repeat
+        metric = intern(metric)
+        rows += [(metric, c, intern(w), m) for (c, w), m in summed.items() if m != 0.0]
     return rows
 
 

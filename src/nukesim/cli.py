@@ -19,7 +19,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -96,13 +95,22 @@ def _default(ctx: typer.Context) -> None:
 
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
-    """Check scenario files: exit 0 when all are valid, 2 with one located line per problem."""
+    """Check scenario and sweep files: exit 0 when all are valid, 2 with one located line per problem."""
     from .api import load
 
     failed = False
     for file in files:
         try:
             with user_errors():
+                if _is_sweep_file(file):
+                    from .sweep.execute import prepare
+
+                    prepared = prepare(file)
+                    out.print(f"{file}: ok — sweep of '{prepared.base.name}': {len(prepared.scenarios)} "
+                              f"points ({prepared.design.type}) over {len(prepared.sweep.factors)} factor"
+                              f"{'s' if len(prepared.sweep.factors) > 1 else ''}",
+                              markup=False, soft_wrap=True)
+                    continue
                 scenario = load(file)
         except typer.Exit as exc:
             if exc.exit_code == 1:
@@ -374,6 +382,7 @@ def explain(
     from .attribution import explain as attribute
     from .runner import default_workers, replicate
     from .scenario import milestone_names
+    from .scenario.problems import unknown
 
     with user_errors():
         scenario = load(file, set_ or ())
@@ -383,8 +392,6 @@ def explain(
         names = milestone_names(scenario)
         for m in chosen:
             if m not in names:
-                from .scenario.problems import unknown
-
                 raise typer.BadParameter(unknown("milestone metric", m, names), param_hint="--metric")
         with _progress(n, False) as advance:
             result = replicate(scenario, n, seed, workers=workers or default_workers(), progress=advance,
@@ -396,6 +403,8 @@ def explain(
 
 def _explain_table(scenario: str, metric: str, rows, values, seed: int) -> Table:
     """One milestone's components, largest first, with their CIs and how often they were on the path."""
+    import numpy as np
+
     done = values[~np.isnan(values)]
     missing = len(values) - len(done)
     mean = _fmt(float(done.mean())) if len(done) else "—"
@@ -598,6 +607,99 @@ def _write_rows(path: Path, result) -> None:
         writer.writerow(["replication", *result.names])
         for i, row in enumerate(result.values):
             writer.writerow([result.first + i, *("" if math.isnan(v) else repr(float(v)) for v in row)])
+
+
+# --- sweep --------------------------------------------------------------------------------------
+
+
+def _is_sweep_file(file: Path) -> bool:
+    """A sweep file has ``factors:``; an unreadable file is left to the scenario loader's errors."""
+    from .scenario import load_yaml
+    from .sweep.spec import is_sweep_data
+
+    try:
+        data, _ = load_yaml(file)
+    except ScenarioError:
+        return False
+    return is_sweep_data(data)
+
+
+@app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Sweep file (see docs/sweeps.md).")],
+    workers: Annotated[int, typer.Option(min=0, help="Local worker processes (0 = all cores).")] = 0,
+    scheduler: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        metavar="ADDRESS", help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
+    store: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        metavar="DB", help="SQLite result store [default: DIR/sweep.sqlite with --out, else "
+        "FILE's name with .sqlite in the working directory].", show_default=False)] = None,
+    resume: Annotated[bool, typer.Option(help="Continue (or extend) the sweep in --store: run "
+                                         "only what it lacks.")] = False,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help="Write the "  # noqa: UP045
+                                                    "analysis, tables and SVG plots here.")] = None,
+    n: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        "-n", "--replications", min=2, help="Replications per point instead of the file's.")] = None,
+    parquet: Annotated[bool, typer.Option(help="Also write results.parquet into --out (needs "
+                                          "pyarrow).")] = False,
+) -> None:
+    """A parameter sweep: every point's replications, stored as they finish, and their analysis."""
+    from .runner import DaskExecutor, LocalExecutor, default_workers
+    from .sweep.execute import planned_replications, prepare, run_sweep
+    from .sweep.store import Store
+
+    if parquet and out_dir is None:
+        raise typer.BadParameter("results.parquet goes into the --out folder: give --out DIR too",
+                                 param_hint="--parquet")
+    with user_errors():
+        prepared = prepare(file, replications=n)
+        db = store or (out_dir / "sweep.sqlite" if out_dir else Path(file.stem + ".sqlite"))
+        db.parent.mkdir(parents=True, exist_ok=True)
+        results = Store(db)
+        try:
+            executor = DaskExecutor(scheduler) if scheduler else LocalExecutor(workers or default_workers())
+        except (OSError, TimeoutError, ValueError) as exc:
+            results.close()
+            raise typer.BadParameter(f"cannot reach a Dask scheduler at {scheduler}: {exc}",
+                                     param_hint="--scheduler") from None
+        try:
+            with _sweep_progress(planned_replications(prepared)) as advance:
+                result = run_sweep(prepared, results, executor, resume=resume, command=sys.argv,
+                                   progress=advance)
+        except KeyboardInterrupt:
+            err.print(f"interrupted: finished replications are in {db}; continue with --resume",
+                      markup=False)
+            raise typer.Exit(130) from None
+        finally:
+            executor.close()
+            results.close()
+        from .sweep.analysis import analyse, print_analysis
+
+        analysis = analyse(result)
+        print_analysis(out, analysis)
+        out.print(f"store: {db} ({result.ran} replications run now)", markup=False, soft_wrap=True)
+        if out_dir is not None:
+            from .sweep.analysis import write_analysis
+
+            written = write_analysis(out_dir, analysis, db, parquet=parquet)
+            out.print(f"written: {out_dir}/" + ", ".join(written), markup=False, soft_wrap=True)
+
+
+@contextmanager
+def _sweep_progress(total: int) -> Iterator:
+    """Points done, replications per second and time left, on the terminal (stderr)."""
+    from rich.progress import TaskProgressColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                  TextColumn("{task.fields[rate]} replications/s"), TimeRemainingColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("points 0/?", total=total, rate="—")
+
+        def advance(done: int, points: int, reps: int) -> None:
+            bar.update(task, advance=reps, description=f"points {done}/{points}")
+            speed = bar.tasks[0].speed
+            bar.update(task, rate=f"{speed:,.0f}" if speed else "—")
+
+        yield advance
 
 
 def main() -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections import deque
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+import pickle
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -206,6 +208,20 @@ def precision_metrics(scenario: Scenario) -> list[str]:
     return names or ["team_mobilized"]
 
 
+def precision_step(total: int, reached: dict[str, float], precision: float, batch: int,
+                   max_replications: int) -> int:
+    """How many replications to add after ``total`` (0: stop), given the relative precision
+    ``reached`` so far; ``run --precision`` and a sweep's precision target share the rule."""
+    if total == 0:
+        return min(batch, max_replications)
+    worst = max(reached.values())
+    if total >= max_replications or worst <= precision:
+        return 0
+    # n grows with the square of the precision ratio; aim 10 % beyond the estimate
+    wanted = total * (worst / precision) ** 2 * 1.1 if math.isfinite(worst) else 2 * total
+    return int(min(max(batch, wanted - total), 4 * total + batch, max_replications - total))
+
+
 def replicate_to_precision(
     scenario: Scenario,
     precision: float,
@@ -228,16 +244,7 @@ def replicate_to_precision(
     parts: list[Replications] = []
     total = 0
     reached: dict[str, float] = {}
-    while total < max_replications:
-        if parts:
-            worst = max(reached.values())
-            if worst <= precision:
-                break
-            # n grows with the square of the precision ratio; aim 10 % beyond the estimate
-            wanted = total * (worst / precision) ** 2 * 1.1 if math.isfinite(worst) else 2 * total
-            step = int(min(max(batch, wanted - total), 4 * total + batch, max_replications - total))
-        else:
-            step = min(batch, max_replications)
+    while step := precision_step(total, reached, precision, batch, max_replications):
         parts.append(replicate(scenario, step, seed, workers, keep, first=total, progress=progress,
                                attribution=attribution))
         total += step
@@ -253,3 +260,132 @@ def replicate_to_precision(
     combined = Replications(scenario, seed, parts[0].names, np.concatenate([p.values for p in parts]),
                             events, 0, attributed)
     return combined, reached
+
+
+# --- replications as a stream into a sink (DESIGN.md §6) -----------------------------------------
+#
+# A sweep hands the runner many points' replications at once. An executor runs batches — a
+# local process pool that lives across points, or a Dask client — and every finished batch,
+# keyed by (point, replication), goes to a sink (the sweep's SQLite store). A worker keeps the
+# last few points' scenarios, each with its compiled plan, so a point costs one compile per
+# worker however many batches it has.
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Replications ``reps`` of one point; ``blob`` is the point's pickled scenario."""
+
+    point: str
+    blob: bytes
+    seed: int
+    reps: tuple[int, ...]
+    columns: tuple[int, ...]
+    """Which metric columns to keep (positions in ``metric_names``)."""
+
+
+class Sink(Protocol):
+    def put(self, point: str, reps: Sequence[int], rows: np.ndarray) -> None:
+        """Take the metric rows of replications ``reps`` of ``point``; may be called twice for
+        the same batch (Dask may re-run a task), which must change nothing."""
+
+
+_POINTS: OrderedDict[str, Scenario] = OrderedDict()
+_POINTS_KEPT = 8
+
+
+def _point_scenario(point: str, blob: bytes) -> Scenario:
+    scenario = _POINTS.get(point)
+    if scenario is None:
+        scenario = _POINTS[point] = pickle.loads(blob)
+        while len(_POINTS) > _POINTS_KEPT:
+            _POINTS.popitem(last=False)
+    else:
+        _POINTS.move_to_end(point)
+    return scenario
+
+
+def run_batch(batch: Batch) -> np.ndarray:
+    """The kept metric columns of a batch's replications (runs in a worker)."""
+    scenario = _point_scenario(batch.point, batch.blob)
+    rows, _, _ = _run_batch(scenario, batch.seed, list(batch.reps), frozenset())
+    return rows[:, list(batch.columns)]
+
+
+class LocalExecutor:
+    """Batches on a process pool that lives as long as the executor (or in this process)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers) if self.workers > 1 else None
+
+    def submit(self, batch: Batch) -> Future:
+        if self._pool is not None:
+            return self._pool.submit(run_batch, batch)
+        done: Future = Future()
+        done.set_result(run_batch(batch))
+        return done
+
+    def wait_any(self, futures: Sequence) -> set:
+        return wait(futures, return_when=FIRST_COMPLETED).done
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+class DaskExecutor:
+    """Batches on an existing Dask distributed cluster (``tcp://HOST:PORT``) or a given client."""
+
+    def __init__(self, address: str | None = None, client=None) -> None:
+        from distributed import Client
+
+        self._own = client is None
+        self.client = client if client is not None else Client(address, timeout="20s")
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, batch: Batch):
+        return self.client.submit(run_batch, batch, pure=False)
+
+    def wait_any(self, futures: Sequence) -> set:
+        from distributed import wait as dask_wait
+
+        return set(dask_wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+class Work(Protocol):
+    def next(self) -> Batch | None:
+        """The next batch to run, or None if nothing can start until more batches finish."""
+
+    def finished(self) -> bool: ...
+
+    def record(self, batch: Batch, rows: np.ndarray) -> None: ...
+
+
+def stream(executor, work: Work, sink: Sink, window: int | None = None,
+           progress: Callable[[Batch], None] | None = None) -> None:
+    """Run ``work`` on ``executor``, each finished batch to ``sink`` then to ``work``, keeping
+    about ``window`` batches out at a time (default four per worker)."""
+    window = window or 4 * executor.workers
+    pending: dict = {}
+    try:
+        while True:
+            while len(pending) < window and (batch := work.next()) is not None:
+                pending[executor.submit(batch)] = batch
+            if not pending:
+                if work.finished():
+                    return
+                raise RuntimeError("sweep work stalled: nothing running and nothing to start")
+            for fut in executor.wait_any(list(pending)):
+                batch = pending.pop(fut)
+                rows = fut.result()
+                sink.put(batch.point, batch.reps, rows)
+                work.record(batch, rows)
+                if progress:
+                    progress(batch)
+    finally:
+        for fut in pending:
+            fut.cancel()

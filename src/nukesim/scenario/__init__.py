@@ -12,7 +12,7 @@ from .distributions import Distribution
 from .durations import Duration, format_duration, parse_duration
 from .metricdefs import METRICS, MetricDef, metric_def, metric_names, milestone_names
 from .models import Scenario
-from .overrides import apply_overrides, parse_assignment
+from .overrides import Override, apply_overrides, parse_assignment
 from .problems import Located, Problem, ScenarioError, SourceMap
 from .references import check_references
 from .schema import validate
@@ -35,8 +35,8 @@ def load_scenario(file: str | FsPath) -> tuple[Scenario, SourceMap]:
 
 
 __all__ = [
-    "METRICS", "Distribution", "Duration", "Located", "MetricDef", "Problem", "Scenario", "ScenarioError",
-    "SourceMap",
+    "METRICS", "Distribution", "Duration", "Located", "MetricDef", "Override", "Problem", "Scenario",
+    "ScenarioError", "SourceMap",
     "apply_overrides", "check_references", "format_duration", "load_scenario", "load_yaml",
     "metric_def", "metric_names", "milestone_names", "parse_assignment", "parse_duration", "validate",
 ]

@@ -117,6 +117,10 @@ class TeamPlan:
     """Per member: the fields of its records after the time and type (id, group, number, unit)."""
     unit_bounds: tuple[tuple[int, int], ...]
     """Per unit: its members as the range ``start:stop`` of member order (units are filled in order)."""
+    unit_groups: tuple[tuple[str, int, int, int], ...]
+    """Per unit and member group with members: ``(unit:group, group index, start, stop)``, its
+    members as a range of member order (a unit is filled group by group). Each is a part with
+    random streams of its own, so resizing one unit never moves another unit's draws."""
     # The same as numpy arrays (read-only), so that a call-out does not convert them every time.
     group_of_array: np.ndarray = field(compare=False)
     group_members_arrays: tuple[np.ndarray, ...] = field(compare=False)
@@ -256,9 +260,12 @@ def _team(s: Scenario) -> TeamPlan:
     shares = unit_shares(team)
     group_of, unit_of, ids, numbers = [], [], [], []
     group_members: list[list[int]] = [[] for _ in groups]
+    unit_groups = []
     for u, (unit_name, unit) in enumerate(team.units.items()):
         n = 0
         for g, count in enumerate(split_by_share(unit.size, shares[unit_name])):
+            if count:
+                unit_groups.append((f"{unit_name}:{groups[g]}", g, len(ids), len(ids) + count))
             for _ in range(count):
                 n += 1
                 group_members[g].append(len(ids))
@@ -294,6 +301,7 @@ def _team(s: Scenario) -> TeamPlan:
         member_heads=tuple(zip(ids, [groups[g] for g in group_of], numbers, [units[x] for x in unit_of],
                                strict=True)),
         unit_bounds=tuple(bounds),
+        unit_groups=tuple(unit_groups),
         group_of_array=_frozen(np.asarray(group_of, dtype=np.intp)),
         group_members_arrays=tuple(_frozen(np.asarray(m, dtype=np.intp)) for m in group_members),
         reachable_array=_frozen(np.asarray(reachable, dtype=float).reshape(len(groups), len(PERIODS))),

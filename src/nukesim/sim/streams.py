@@ -38,7 +38,7 @@ class _StreamSeed(ISeedSequence):
     """The seed words of one named stream: BLAKE2b of its name, keyed by the replication's key.
 
     A named stream costs a hash and a ``PCG64`` (about 1.5 µs) instead of a ``SeedSequence`` of its
-    own (about 8.5 µs): a replication of the China scenario uses some 55 streams.
+    own (about 8.5 µs): a replication of the China scenario uses some 100 streams.
     """
 
     __slots__ = ("_words",)

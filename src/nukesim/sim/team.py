@@ -72,33 +72,46 @@ class CallOutResult:
 def member_draws(tp: TeamPlan, team: Team, streams: Streams) -> tuple[np.ndarray, ...]:
     """Per member: a uniform for reachability, and acknowledge and travel times before slowdown.
 
-    Each group's members draw, in member order, from three streams of the group: reachability
-    uniforms, acknowledgement times and travel times, each one vectorised call.
+    Each unit's members of each group (``tp.unit_groups``) draw, in member order, from three
+    streams of their own — ``members:<unit>:<group>:reach``, ``…:acknowledge``, ``…:travel`` —
+    each one vectorised call: resizing one unit, or changing its mix, moves no other unit's numbers.
     """
     n = len(tp.member_ids)
     u, ack, travel = np.empty(n), np.empty(n), np.empty(n)
-    for g, name in enumerate(tp.groups):
-        idx = tp.group_members_arrays[g]
-        if not len(idx):
-            continue
-        group = team.members[name]
-        u[idx] = streams.rng(f"members:{name}:reach").random(len(idx))
-        ack[idx] = group.acknowledge.sample(streams.rng(f"members:{name}:acknowledge"), len(idx))
-        travel[idx] = group.travel.sample(streams.rng(f"members:{name}:travel"), len(idx))
+    for part, g, start, stop in tp.unit_groups:
+        group = team.members[tp.groups[g]]
+        k = stop - start
+        u[start:stop] = streams.rng(f"members:{part}:reach").random(k)
+        ack[start:stop] = group.acknowledge.sample(streams.rng(f"members:{part}:acknowledge"), k)
+        travel[start:stop] = group.travel.sample(streams.rng(f"members:{part}:travel"), k)
     return u, ack, travel
 
 
 def repage_draws(tp: TeamPlan, streams: Streams, attempts: int) -> np.ndarray:
     """Per re-page (rows) and member (columns): a uniform for reachability at that try.
 
-    Each group draws from its own stream ``repage:<group>``, a row per try of its members in
-    member order, so a member's k-th re-page gets the same number whoever else was reached.
+    Each unit's members of a group draw from their own stream ``repage:<unit>:<group>``, a row
+    per try in member order, so a member's k-th re-page gets the same number whoever else was
+    reached and however large the other units are.
     """
     out = np.empty((attempts, len(tp.member_ids)))
-    for g, name in enumerate(tp.groups):
-        idx = tp.group_members_arrays[g]
-        if len(idx):
-            out[:, idx] = streams.rng(f"repage:{name}").random((attempts, len(idx)))
+    for part, _g, start, stop in tp.unit_groups:
+        out[:, start:stop] = streams.rng(f"repage:{part}").random((attempts, stop - start))
+    return out
+
+
+def _per_part(tp: TeamPlan, streams: Streams, name: str, dist, rows: int = 0) -> np.ndarray:
+    """Draws of ``dist`` per member (``rows`` > 0: a row per try), each unit's group from its own
+    stream ``<name>:<unit>:<group>``."""
+    n = len(tp.member_ids)
+    out = np.empty((rows, n)) if rows else np.empty(n)
+    for part, _g, start, stop in tp.unit_groups:
+        k = stop - start
+        rng = streams.rng(f"{name}:{part}")
+        if rows:
+            out[:, start:stop] = dist.sample(rng, rows * k).reshape(rows, k)
+        else:
+            out[start:stop] = dist.sample(rng, k)
     return out
 
 
@@ -118,12 +131,12 @@ def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str) -
     n = len(tp.member_ids)
     per_call = team.callout.per_call
     calls = (np.full(n, per_call.value) if isinstance(per_call, Fixed)
-             else per_call.sample(streams.rng("callout"), n))
+             else _per_part(tp, streams, "callout", per_call))
     again = None
     if repage is not None:
         k = repage.attempts
         recalls = (np.full((k, n), per_call.value) if isinstance(per_call, Fixed)
-                   else per_call.sample(streams.rng("callout:repage"), k * n).reshape(k, n))
+                   else _per_part(tp, streams, "callout:repage", per_call, k))
         again = (repage.after, repage_draws(tp, streams, k).tolist(), recalls.tolist())
     records, assembled = _tree(plan, tp, u, ack, travel, calls, team.callout.fanout, first, cls, again)
     return CallOutResult(_ready_times(tp, assembled), records)
