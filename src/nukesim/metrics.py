@@ -13,6 +13,7 @@ import math
 
 from .events import (
     ACCIDENT,
+    BASE_ON_SITE,
     CALLOUT_STARTED,
     CALLS_BEGIN,
     CALLS_END,
@@ -39,7 +40,7 @@ NAN = float("nan")
 
 _WANTED = frozenset({MESSAGE_RECEIVED, TASK_QUEUED, TASK_STARTED, TASK_FINISHED, STAFF_CHANGED,
                      CALLOUT_STARTED, UNIT_READY, TEAM_DEPARTED, TEAM_ON_SITE, ENDED, CALLS_BEGIN,
-                     CALLS_END})
+                     CALLS_END, BASE_ON_SITE})
 _FIRST_ONLY = {CALLOUT_STARTED: "callout_started", TEAM_DEPARTED: "team_departed",
                TEAM_ON_SITE: "team_on_site"}
 
@@ -168,6 +169,8 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
             busy[org] = busy.get(org, 0.0) + (t - started)
         elif typ == UNIT_READY:
             firsts.setdefault(f"unit_ready:{r[ORG]}", t)
+        elif typ == BASE_ON_SITE:
+            firsts.setdefault(f"base_on_site:{r[ORG]}", t)
         elif typ == ENDED:
             end = t
         else:

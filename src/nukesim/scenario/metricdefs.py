@@ -79,6 +79,8 @@ METRICS: tuple[MetricDef, ...] = (
               "work still running) divided "
               "by the integral of the `staff` level over [0, end]"),
     MetricDef("unit_ready:<unit>", TIME_TO_EVENT, "minutes", True, "the unit's `unit_ready` record"),
+    MetricDef("base_on_site:<base>", TIME_TO_EVENT, "minutes", True,
+              "with `team.bases`: the base's `base_on_site` record (its part of the team on site)"),
     MetricDef("declared:<class>", TIME_TO_EVENT, "minutes", True,
               "the class's declaration: the first `received` of a `class_change` about it at the site "
               "(with `class_milestones`; missing when the accident did not reach the class)"),
@@ -129,6 +131,8 @@ def metric_names(scenario: Scenario) -> list[str]:
             names += [f"{m.prefix}:{org}" for org in scenario.organisations]
         elif m.per == "unit":
             names += [f"{m.prefix}:{unit}" for unit in scenario.team.units]
+        elif m.per == "base":
+            names += [f"{m.prefix}:{base}" for base in scenario.team.bases]
         elif m.per == "class":
             names += [f"{m.prefix}:{cls}" for cls in classes]
         elif m.per == "organisation@class":
