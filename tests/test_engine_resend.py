@@ -76,3 +76,10 @@ def test_a_links_delay_adds_to_the_channels_and_moves_no_other_draw():
     for r in range(5):
         a = compute_metrics(simulate(plain, seed=5, replication=r), plain)["notified:authority"]
         assert compute_metrics(simulate(fixed, seed=5, replication=r), fixed)["notified:authority"] == a + 7
+
+
+def test_the_graph_adds_a_links_delay_to_its_channels():
+    from nukesim.graph import analyse
+
+    s = notice({"line": {"delay": {"dist": "uniform", "low": 1, "high": 3}}}, {"delay": "7m"})
+    assert analyse(s).notified["authority"] == 2 + 7

@@ -361,7 +361,7 @@ class World:
         self.record((self.env.now, TASK_FINISHED, name, kind, cls, message, ref, index, "", "", "", "", "",
                      0, ""))
         if handler is not None and handler.calls:
-            self._start_calls(org, kind, cls, ref, handler)
+            self._start_calls(org, kind, cls, ref, message, handler)
             return
         org.staff.release()
         if handler is None:
@@ -385,7 +385,8 @@ class World:
 
     # --- calls that keep the caller busy (``occupies``) ----------------------------------------------
 
-    def _start_calls(self, org: _Organisation, kind: str, cls: str, task: int, handler: HandlerPlan) -> None:
+    def _start_calls(self, org: _Organisation, kind: str, cls: str, task: int, message: int,
+                     handler: HandlerPlan) -> None:
         """A handled task whose sends include calls: the person who handled it keeps the slot and
         makes them in the listed order, each until delivered or given up (a send over a link that
         does not occupy the sender goes at once, when its turn comes); then the person is free.
@@ -394,17 +395,17 @@ class World:
         any task; the task stays under way (``inflight``) until its last call is over.
         """
         name = org.name
-        self.record((self.env.now, CALLS_BEGIN, name, kind, cls, 0, task, handler.index, "", "", "", "", "",
-                     sum(handler.calls), ""))
+        self.record((self.env.now, CALLS_BEGIN, name, kind, cls, message, task, handler.index, "", "", "", "",
+                     "", sum(handler.calls), ""))
         if name == self.team.plan.organisation:
             if kind == MOBILISE:
                 self.team.mobilise(cls, task)
             elif kind == DEPLOY:
                 self.team.deploy(task)
-        self._next_call((org, kind, cls, task, handler), 0)
+        self._next_call((org, kind, cls, task, message, handler), 0)
 
     def _next_call(self, calling: tuple, i: int) -> None:
-        org, kind, cls, task, handler = calling
+        org, kind, cls, task, message, handler = calling
         sends, calls = handler.sends, handler.calls
         while i < len(sends):
             to, send_kind = sends[i]
@@ -416,8 +417,8 @@ class World:
                     return
             else:
                 self.send(org.name, to, send_kind, cls, task)
-        self.record((self.env.now, CALLS_END, org.name, kind, cls, 0, task, handler.index, "", "", "", "", "",
-                     0, ""))
+        self.record((self.env.now, CALLS_END, org.name, kind, cls, message, task, handler.index, "", "", "", "",
+                     "", 0, ""))
         org.staff.release()
         self.inflight -= 1
         self.check_end()
