@@ -417,8 +417,8 @@ class World:
                     return
             else:
                 self.send(org.name, to, send_kind, cls, task)
-        self.record((self.env.now, CALLS_END, org.name, kind, cls, message, task, handler.index, "", "", "", "",
-                     "", 0, ""))
+        self.record((self.env.now, CALLS_END, org.name, kind, cls, message, task, handler.index, "", "", "",
+                     "", "", 0, ""))
         org.staff.release()
         self.inflight -= 1
         self.check_end()
