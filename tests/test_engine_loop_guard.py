@@ -44,11 +44,18 @@ def test_the_same_loop_with_time_passing_runs_to_the_horizon():
     assert log.end == 120.0 and received == [float(t) for t in range(5, 120)]
 
 
-def test_the_cli_reports_the_loop_with_exit_code_2(tmp_path):
+def test_the_cli_refuses_the_loop_before_running_and_reports_one_the_checks_missed(tmp_path, monkeypatch):
     import yaml
+
+    import nukesim.api
 
     path = tmp_path / "loop.yaml"
     path.write_text(yaml.safe_dump(ping_pong(0).model_dump(mode="json", by_alias=True, exclude_none=True)))
+    result = CliRunner().invoke(app, ["run", str(path), "-n", "2", "--workers", "1"])
+    assert result.exit_code == 2, result.output  # the graph checks refuse it, located
+    assert "loop.yaml:" in result.output and "positive time" in result.output
+    # whatever the checks miss, the engine's guard stops the run with exit code 2
+    monkeypatch.setattr(nukesim.api, "check_graph", lambda scenario: [])
     result = CliRunner().invoke(app, ["run", str(path), "-n", "2", "--workers", "1"])
     assert result.exit_code == 2, result.output
     assert "messages arrived at t = 5 min" in result.output and "Traceback" not in result.output

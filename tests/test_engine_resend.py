@@ -83,3 +83,13 @@ def test_the_graph_adds_a_links_delay_to_its_channels():
 
     s = notice({"line": {"delay": {"dist": "uniform", "low": 1, "high": 3}}}, {"delay": "7m"})
     assert analyse(s).notified["authority"] == 2 + 7
+
+
+def test_resend_without_a_limit_is_bounded_by_the_horizon():
+    from nukesim.scenario import Scenario, check_references, validate
+
+    data = notice({"line": {"fails": 1.0}}, {"resend": {"after": "10m"}}).model_dump(by_alias=True)
+    data["links"][0]["resend"]["after"] = "0.0001m"
+    s, problems = validate(Scenario, data)
+    assert s is not None, problems
+    assert [p.path for p in check_references(s)] == [("links", 0, "resend", "after")]

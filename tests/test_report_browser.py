@@ -57,11 +57,12 @@ def test_report_renders_in_chromium_without_errors(tmp_path):
     assert problems == []
     layout = json.loads(layout)
     assert layout["title"].startswith("nukesim report")
-    for section in ("provenance", "objectives", "kpi", "mobilisation", "members", "notification", "timeline",
-                    "graph"):
+    for section in ("provenance", "objectives", "kpi", "attribution", "mobilisation", "members",
+                    "notification", "timeline", "graph"):
         assert section in layout["sections"]
     drawn = {fig: (w, h) for fig, w, h in layout["figures"]}
-    assert set(drawn) == {"fig-mobilisation", "fig-members", "fig-notification", "fig-timeline", "fig-graph"}
+    assert set(drawn) == {"fig-attribution", "fig-mobilisation", "fig-members", "fig-notification",
+                          "fig-timeline", "fig-graph"}
     assert all(w > 300 and h > 150 for w, h in drawn.values()), drawn
     image = matplotlib.image.imread(shot)
     assert image.shape[1] == 1200 and image.shape[0] > 3000

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
@@ -21,6 +22,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -42,6 +44,12 @@ err = Console(stderr=True)
 DEFAULT_SCENARIO = "china_national_team.yaml"
 DEFAULT_REPLICATIONS = 200
 MAX_PRECISION_REPLICATIONS = 100_000
+MAX_REPLICATIONS = 1_000_000
+"""The most replications one command may ask for (docs/cli.md, "Limits")."""
+MAX_VALUES = 50_000_000
+"""Metric values kept in memory (replications × metrics, 8 bytes each): 400 MB."""
+MAX_EVENT_LOGS = 1_000
+"""Event logs ``--events`` may keep (each is kept whole in memory until written)."""
 
 
 def default_scenario_path() -> Path:
@@ -83,9 +91,16 @@ def _is_zero_time_loop(exc: Exception) -> bool:
     return loop is not None and isinstance(exc, loop)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM ends the program as Ctrl-C does: workers stopped, half-written outputs removed."""
+    raise SystemExit(128 + signum)
+
+
 @app.callback()
 def _default(ctx: typer.Context) -> None:
     """With no command, run the default China scenario."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     if ctx.invoked_subcommand is None:
         run(default_scenario_path())
 
@@ -184,11 +199,11 @@ def timeline(
     with user_errors():
         scenario = load(file, set_ or ())
         result = simulate(scenario, seed, replication)
-        table = Table(title=f"{scenario.name} — seed {seed}, replication {replication}")
+        table = Table(title=f"{escape(scenario.name)} — seed {seed}, replication {replication}")
         for column in ("time", "who", "what", "detail"):
             table.add_column(column)
         for row in format_timeline(result.events, scenario):
-            table.add_row(*row)
+            table.add_row(*map(escape, row))  # names are the user's text, not rich markup
         out.print(table)
 
 
@@ -204,7 +219,8 @@ def _fmt(value: float | None) -> str:
 
 
 def _summary_table(summary) -> Table:
-    table = Table(title=f"{summary.scenario}: {summary.replications} replications, seed {summary.seed}")
+    title = f"{summary.scenario}: {summary.replications} replications, seed {summary.seed}"
+    table = Table(title=escape(title))
     table.add_column("metric")
     for name in ("n", "missing", "mean", "95% CI", "p50", "p90", "max"):
         table.add_column(name, justify="right")
@@ -212,7 +228,8 @@ def _summary_table(summary) -> Table:
         share = is_share(name)
         fmt = (lambda v: "—" if v is None else f"{v:.3f}") if share else _fmt
         ci = "—" if m.ci95 is None else f"{fmt(m.ci95[0])} – {fmt(m.ci95[1])}"
-        table.add_row(name, str(m.n), str(m.missing), fmt(m.mean), ci, fmt(m.p50), fmt(m.p90), fmt(m.max))
+        table.add_row(escape(name), str(m.n), str(m.missing), fmt(m.mean), ci, fmt(m.p50), fmt(m.p90),
+                      fmt(m.max))
     return table
 
 
@@ -224,27 +241,67 @@ def _objective_table(summary) -> Table:
         fmt = (lambda v: f"{100 * v:.1f}%") if o.statistic == "share" else _fmt
         ci = "—" if o.ci95 is None else f"{fmt(o.ci95[0])} – {fmt(o.ci95[1])}"
         verdict = ("[green]met[/]" if o.met else "[red]not met[/]") + ("" if o.decided else " (undecided)")
-        table.add_row(o.name, o.metric, o.statistic, fmt(o.target), fmt(o.value), ci, verdict)
+        table.add_row(escape(o.name), escape(o.metric), o.statistic, fmt(o.target), fmt(o.value), ci, verdict)
     return table
 
 
 def _parse_events(spec: str, n: int) -> list[int]:
+    """The replications whose event logs are kept: each one run, and not too many to hold."""
     if spec == "all":
+        if n > MAX_EVENT_LOGS:
+            raise typer.BadParameter(f"'all' would keep {n:,} event logs in memory; the limit is "
+                                     f"{MAX_EVENT_LOGS:,}: name replications (e.g. 0,3,7) or give a "
+                                     f"smaller -n", param_hint="--events")
         return list(range(n))
     if spec in ("", "none"):
         return []
     try:
-        return sorted({int(p) for p in spec.split(",")})
+        wanted = sorted({int(p) for p in spec.split(",")})
     except ValueError:
         raise typer.BadParameter(
-            f"expected 'all', 'none' or replication numbers like 0,3,7; got {spec!r}") from None
+            f"expected 'all', 'none' or replication numbers like 0,3,7; got {spec!r}",
+            param_hint="--events") from None
+    outside = [r for r in wanted if not 0 <= r < n]
+    if outside:
+        raise typer.BadParameter(
+            f"replication {outside[0]} is not run: -n {n} runs replications 0 to {n - 1}",
+            param_hint="--events")
+    if len(wanted) > MAX_EVENT_LOGS:
+        raise typer.BadParameter(f"{len(wanted):,} event logs asked for; the limit is {MAX_EVENT_LOGS:,}",
+                                 param_hint="--events")
+    return wanted
+
+
+def _check_size(scenario, n: int) -> None:
+    """Refuse, before running, a number of replications whose metrics would not fit in memory."""
+    from .scenario import metric_names
+
+    metrics = len(metric_names(scenario))
+    if n * metrics > MAX_VALUES:
+        most = MAX_VALUES // metrics
+        raise typer.BadParameter(f"{n:,} replications of {metrics:,} metrics each would keep "
+                                 f"{n * metrics:,} values in memory; the limit is {MAX_VALUES:,} "
+                                 f"(at most {most:,} replications of this scenario)",
+                                 param_hint="-n")
+
+
+def _workers(asked: int) -> int:
+    """At most one worker process per core available: more only compete for the same cores."""
+    from .runner import default_workers
+
+    cores = default_workers()
+    if asked > cores:
+        err.print(f"note: --workers {asked} is more than the {cores} cores available; using {cores}",
+                  markup=False)
+        return cores
+    return asked
 
 
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     n: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        "-n", "--replications", min=1,
+        "-n", "--replications", min=1, max=MAX_REPLICATIONS,
         help=f"Replications [default: {DEFAULT_REPLICATIONS}; with --precision, the most, "
         f"default {MAX_PRECISION_REPLICATIONS:,}].", show_default=False)] = None,
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 1,
@@ -274,13 +331,16 @@ def run(
 
     formats = _parse_exports(export or [], out_dir)
     _check_report_option(report, out_dir)
+    if out_dir is not None:
+        check_out_dir(out_dir, formats)
     with user_errors():
         scenario = load(file, set_ or ())
         target = _parse_precision(precision) if precision is not None else None
         if n is None:
             n = DEFAULT_REPLICATIONS if target is None else MAX_PRECISION_REPLICATIONS
+        _check_size(scenario, n)
         keep = _parse_events(events, n) if out_dir else []
-        workers = workers or default_workers()
+        workers = _workers(workers or default_workers())
         with _progress(n, as_json) as advance:
             if target is None:
                 result = replicate(scenario, n, seed, workers=workers, keep_events=keep,
@@ -437,7 +497,7 @@ def compare(
     file: Annotated[Path, typer.Argument(help="Scenario A (the baseline).")],
     other: Annotated[Optional[Path], typer.Argument(help="Scenario B; default: A with --set.")] = None,  # noqa: UP045
     set_: SetOption = None,
-    n: Annotated[int, typer.Option("-n", "--replications", min=2,
+    n: Annotated[int, typer.Option("-n", "--replications", min=2, max=MAX_REPLICATIONS,
                                    help="Replications of each variant.")] = DEFAULT_REPLICATIONS,
     seed: Annotated[int, typer.Option(min=0, help="Random seed (shared by both variants).")] = 1,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
@@ -459,7 +519,9 @@ def compare(
             raise typer.BadParameter("give a second scenario file or at least one --set PATH=VALUE")
         a = load(file)
         b = load(other, set_ or ()) if other is not None else load(file, set_ or ())
-        workers = workers or default_workers()
+        _check_size(a, 2 * n)
+        _check_size(b, 2 * n)
+        workers = _workers(workers or default_workers())
         with _progress(2 * n, as_json) as advance:
             ra = replicate(a, n, seed, workers=workers, keep_events=[0] if out_dir else (),
                            progress=advance)
@@ -475,7 +537,8 @@ def compare(
         if as_json:
             sys.stdout.write(json.dumps(document, indent=2) + "\n")
             return
-        table = Table(title=f"B − A on common random numbers: B = {label}; {n} replications, seed {seed}")
+        title = f"B − A on common random numbers: B = {label}; {n} replications, seed {seed}"
+        table = Table(title=escape(title))
         # means over the replications where the metric happened in both variants (the pairs)
         for name in ("metric", "mean A*", "mean B*", "mean B−A (95% CI)", "p90 A", "p90 B",
                      "p90 B−A (95% CI)", "missing A/B"):
@@ -483,7 +546,8 @@ def compare(
         for d in diffs:
             if is_share(d.metric):
                 continue
-            table.add_row(d.metric, _fmt(d.mean_a), _fmt(d.mean_b), _signed(d.mean_diff, d.mean_diff_ci95),
+            table.add_row(escape(d.metric), _fmt(d.mean_a), _fmt(d.mean_b),
+                          _signed(d.mean_diff, d.mean_diff_ci95),
                           _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),
                           f"{d.missing_a}/{d.missing_b}")
         out.print(table)
@@ -552,6 +616,37 @@ def _signed(value: float, ci: tuple[float, float]) -> str:
     return text
 
 
+OUTPUT_FILES = ("summary.json", "replications.csv", "events.csv", "attribution.csv", "provenance.json",
+                "report.html", "comparison.json")
+"""The files every ``run --out`` writes (the exports add theirs, ``nukesim.exports.FORMATS``)."""
+
+
+def check_out_dir(directory: Path, exports: Sequence[str] = ()) -> None:
+    """Refuse, before any replication runs, an ``--out`` the outputs could not be written into:
+    a file, a folder under a file, a folder without write permission, or a folder where one of
+    the output files is a folder. Nothing is created here (a failed run leaves no empty folder)."""
+    from .exports import FORMATS
+
+    def refuse(message: str) -> typer.BadParameter:
+        return typer.BadParameter(message, param_hint="--out")
+
+    existing = directory
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "" if existing == directory else f" (on the way to {directory})"
+        raise refuse(f"{existing}{where} is a file, not a folder")
+    names = {*OUTPUT_FILES, *(name for files in FORMATS.values() for name in files)}
+    for name in sorted(names):
+        if (directory / name).is_dir():
+            raise refuse(f"{directory / name} is a folder, where the output file {name} goes; "
+                         f"move or remove it, or choose another --out")
+    try:  # what the writing will do: a hidden folder in it (or in the folder that will hold it)
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".nukesim-check-"))
+    except OSError as exc:
+        raise refuse(f"cannot write into {existing}: {exc.strerror or exc}") from None
+
+
 def write_outputs(directory: Path, result, summary, precision: dict | None = None,
                   exports: Sequence[str] = (), provenance: dict | None = None) -> list[str]:
     """Write every output file, or none: files go to a temporary folder first, then move in.
@@ -560,7 +655,8 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
     now) are removed, so that a folder never mixes two runs. ``exports`` are format names of
     ``nukesim.exports.FORMATS``; ``provenance`` (``nukesim.provenance.provenance``) goes into
     ``provenance.json`` and ``summary.json``. A report of an earlier run is removed (it would
-    describe other numbers). Returns the file names written.
+    describe other numbers). Returns the file names written. ``check_out_dir`` has checked the
+    folder before the run; on Ctrl-C or SIGTERM the temporary folder is removed.
     """
     from .events import CSV_COLUMNS
     from .exports import FORMATS, write_exports
@@ -595,7 +691,7 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
         for stale in owned - set(names):
             (directory / stale).unlink(missing_ok=True)
         for name in names:
-            shutil.move(str(staging / name), directory / name)
+            os.replace(staging / name, directory / name)  # a rename: same file system
     return names
 
 
@@ -613,10 +709,15 @@ def _write_rows(path: Path, result) -> None:
 
 
 def _is_sweep_file(file: Path) -> bool:
-    """A sweep file has ``factors:``; an unreadable file is left to the scenario loader's errors."""
+    """A sweep file has ``factors:``; an unreadable file is left to the scenario loader's errors.
+
+    Only a regular file is looked into: a pipe or a device can be read only once, by the loader.
+    """
     from .scenario import load_yaml
     from .sweep.spec import is_sweep_data
 
+    if not file.is_file():
+        return False
     try:
         data, _ = load_yaml(file)
     except ScenarioError:

@@ -40,9 +40,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from . import __version__
 from . import events as ev
 from .events import CSV_COLUMNS, Event, EventLog
+from .provenance import nukesim_version
 from .scenario import Scenario
 from .scenario.problems import unknown
 
@@ -234,7 +234,7 @@ def _xes_head(scenario: Scenario, at: Callable[[float], str]) -> list[ET.Element
                                        "keys": "concept:name lifecycle:transition"})]
     head += [ET.Element(tag, {"key": key, "value": value}) for tag, key, value in (
         ("string", "concept:name", scenario.name), ("date", "nukesim:start", at(0.0)),
-        ("string", "nukesim:version", __version__))]
+        ("string", "nukesim:version", nukesim_version()))]
     return head
 
 

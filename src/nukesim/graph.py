@@ -104,8 +104,17 @@ class _Times:
 
 
 def _expected_times(scenario: Scenario, *, without_org: str | None = None,
-                    without_link: int | None = None, without_channel: str | None = None) -> _Times:
+                    without_link: int | None = None, without_channel: str | None = None,
+                    relevant: set[tuple[str, str]] | None = None, goals: frozenset[str] = frozenset(),
+                    chains: dict[tuple[str, str], tuple[int, list[tuple[str, float]], bool]] | None = None,
+                    until: float = INF) -> _Times:
     """Earliest expected times, optionally with one organisation, link or channel lost.
+
+    With ``relevant`` (``(organisation, kind)`` pairs), messages outside it are not followed;
+    with ``until``, class changes from then on do not happen; with ``goals``, propagation stops
+    once the team organisation has acted on each of those kinds. The single points of failure
+    ask only whether the goals are reached: both leave that answer as it is and spare the rest
+    of the network (see ``_relevant``).
 
     Messages are delivered in time order, as in the engine but with every time at its mean,
     unlimited staff and no failures. The first copy of a message (same organisation, kind, class
@@ -113,24 +122,31 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
     handler runs at most once per class and a cycle of organisations ends.
     """
     s = scenario
-    carrier: dict[tuple[str, str], tuple[str, float, bool]] = {}  # (from, to) -> (channel, mean delay,
-    for i, link in enumerate(s.links):                                   # keeps the sender busy)
-        live = [c for c in (link.channel, *link.fallbacks) if c != without_channel]
-        if i != without_link and live and without_org not in (link.from_, link.to):
-            occupies = s.channels[link.channel].occupies if link.occupies is None else link.occupies
-            carrier[(link.from_, link.to)] = (live[0], s.channels[live[0]].delay.mean + link.delay.mean,
-                                              occupies)
+    chains = chains if chains is not None else _chains(s)
+
+    def carrier(org: str, to: str) -> tuple[str, float, bool] | None:
+        """The channel that carries a message from ``org`` to ``to``, its mean delay (with the
+        link's own), and whether a transmission keeps the sender busy (``occupies``)."""
+        found = chains.get((org, to))
+        if found is None or found[0] == without_link or without_org in (org, to):
+            return None
+        return next(((c, d, found[2]) for c, d in found[1] if c != without_channel), None)
 
     times = _Times()
     queue: list[tuple[float, int, ArrivalKey, FiringKey | None, str | None]] = []
     order = itertools.count()  # ties leave the queue in the order they entered it
 
     def post(t: float, arrival: ArrivalKey, sent_by: FiringKey | None, channel: str | None) -> None:
-        heapq.heappush(queue, (t, next(order), arrival, sent_by, channel))
+        if relevant is None or arrival[:2] in relevant:
+            heapq.heappush(queue, (t, next(order), arrival, sent_by, channel))
+
+    team = s.team.organisation
+    pending = set(goals)  # goal kinds the team organisation has not acted on yet
 
     if s.accident.site != without_org:
         for change, at in zip(s.accident.timeline, s.accident.mean_times(), strict=True):
-            post(at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
+            if at < until:
+                post(at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
     seen: set[tuple[str, str | None, str]] = set()  # (org, sender, kind) received, for approvals
     counted: dict[tuple[str, int], set[str | None]] = {}  # wait_for handler -> senders heard so far
     once: set[tuple[str, int]] = set()  # handlers with `once` that a message has set going
@@ -144,11 +160,14 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
         handler = organisation.handlers[i]
         done = now + handler.time.mean * organisation.slowdown[period_at(s, now)]
         times.fired[key] = (trigger, done)
+        if org == team:
+            pending.discard(handler.on)
         free = done  # when the sender is free of the handler's earlier calls (links that occupy it)
         for send in handler.send:
-            if (org, send.to) not in carrier:  # without a link the message is lost
+            carried = carrier(org, send.to)
+            if carried is None:  # without a link the message is lost
                 continue
-            channel, delay, occupies = carrier[(org, send.to)]
+            channel, delay, occupies = carried
             sent = free
             if occupies:
                 free += delay
@@ -156,7 +175,7 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
                 continue  # unified command: an order without authority is not acted on
             post(sent + delay, (send.to, send.kind, cls, org), key, channel)
 
-    while queue:
+    while queue and (pending or not goals):
         now, _, arrival, sender_firing, channel = heapq.heappop(queue)
         if arrival in times.arrivals:
             continue
@@ -260,6 +279,8 @@ def _check(s: Scenario) -> Iterator[Problem]:
     if early:
         reach += (f"; note that a handler with once: true runs on the first class that sets it going: "
                   f"{', '.join(early)} (class_at_least makes it wait for a higher class)")
+    yield from _after_horizon(s, times, kinds)
+    yield from _instant_loops(s)
     if MOBILISE in kinds and times.done_on(team, MOBILISE, s)[0] == INF:
         yield Problem(("team", "organisation"),
                       f"the call-out can never start: no chain of handlers from the accident at "
@@ -270,8 +291,100 @@ def _check(s: Scenario) -> Iterator[Problem]:
                       f"'{site}' leads to '{team}' acting on a '{DEPLOY}' order{reach}")
 
 
+def _after_horizon(s: Scenario, times: _Times, kinds: set[str]) -> Iterator[Problem]:
+    """A goal that only a class change at or after the horizon sets going: every run misses it."""
+    at = s.accident.mean_times()  # an entry given ``after`` the previous one: at its mean
+    late = [i for i, t in enumerate(at) if t >= s.horizon]
+    if not late:
+        return
+    goals = [(MOBILISE, "the call-out can start")]
+    if s.team.deploy.order:
+        goals.append((DEPLOY, "the team can depart"))
+    early = None
+    for kind, what in goals:
+        if kind not in kinds or times.done_on(s.team.organisation, kind, s)[0] == INF:
+            continue
+        early = early or _expected_times(s, until=s.horizon)
+        if early.done_on(s.team.organisation, kind, s)[0] == INF:
+            change = s.accident.timeline[late[0]]
+            yield Problem(("accident", "timeline", late[0], "at" if change.at is not None else "after"),
+                          f"{what} only after this class change ('{change.class_}' at "
+                          f"{format_duration(at[late[0]])}{'' if change.at is not None else ' on average'}), "
+                          f"which comes at or after the horizon "
+                          f"({format_duration(s.horizon)}): every run would miss it; move the class "
+                          f"change earlier or extend the horizon")
+            return
+
+
+def _no_time(dist: object) -> bool:
+    """Whether a duration distribution can take exactly zero (with positive probability)."""
+    name = getattr(dist, "dist", None)
+    if name == "fixed":
+        return dist.value == 0  # type: ignore[attr-defined]
+    if name in ("uniform", "triangular"):
+        return dist.high == 0  # type: ignore[attr-defined]
+    if name == "empirical":
+        return 0 in dist.samples  # type: ignore[attr-defined]
+    if name == "normal":
+        return dist.mean_ == 0 and dist.sd == 0  # type: ignore[attr-defined]
+    return False
+
+
+def _instant_link(s: Scenario, chain: list[str]) -> bool:
+    """Whether a link can deliver in no time: a channel that can, reached through channels that
+    can fail and be noticed at once."""
+    for name in chain:
+        channel = s.channels[name]
+        if _no_time(channel.delay):
+            return True
+        if channel.fails == 0 or channel.detect > 0:
+            return False
+    return False
+
+
+def _instant_loops(s: Scenario) -> Iterator[Problem]:
+    """Cycles of handlers and links that can all take no time: the engine would pass messages
+    round them for ever without the clock moving. ``once`` and ``wait_for`` handlers run once and
+    so end a loop; everything else runs on every message."""
+    links = {(link.from_, link.to): [link.channel, *link.fallbacks] for link in s.links}
+    flow = nx.DiGraph()
+    for org, o in s.organisations.items():
+        for i, h in enumerate(o.handlers):
+            if h.once or h.wait_for is not None or not _no_time(h.time):
+                continue
+            for j, x in enumerate(h.send):
+                if x.kind in ORDER_KINDS and org not in getattr(s.authority, x.kind):
+                    continue
+                if x.to not in s.organisations or (org, x.to) not in links:
+                    continue
+                if not _instant_link(s, links[(org, x.to)]):
+                    continue
+                for k, g in enumerate(s.organisations[x.to].handlers):
+                    if g.on == x.kind and not g.once and g.wait_for is None and _no_time(g.time):
+                        flow.add_edge((org, i), (x.to, k), send=j)
+    for component in nx.strongly_connected_components(flow):
+        if len(component) < 2 and not any(flow.has_edge(n, n) for n in component):
+            continue
+        cycle = nx.find_cycle(flow.subgraph(component))
+        (org, i), _ = min(cycle)
+        start = cycle.index(min(cycle))
+        cycle = cycle[start:] + cycle[:start]
+        route = " -> ".join([cycle[0][0][0], *(v[0] for _, v in cycle)])
+        j = flow.edges[cycle[0]]["send"]
+        yield Problem(("organisations", org, "handlers", i, "send", j),
+                      f"a loop of messages that takes no time: {route} (each of these handlers can take "
+                      f"0 and each link deliver in 0), so a run would never leave that instant; give a "
+                      f"handler or a channel a positive time, or make one of these handlers once: true")
+
+
 def _check_send(s: Scenario, graph: nx.DiGraph, org: str, to: str, kind: str,
                 path: tuple) -> Iterator[Problem]:
+    if org == to:
+        yield Problem((*path, "to"),
+                      f"'{org}' sends this '{kind}' to itself; an organisation does its own follow-up "
+                      f"in the same handler (add the work to this handler's time), and a link cannot "
+                      f"go from an organisation to itself")
+        return
     if not graph.has_edge(org, to):
         channel = next(iter(s.channels))
         yield Problem((*path, "to"),
@@ -378,13 +491,65 @@ def _chain(times: _Times, last: FiringKey | None) -> list[Step]:
     return steps[::-1]
 
 
+def _chains(s: Scenario) -> dict[tuple[str, str], tuple[int, list[tuple[str, float]], bool]]:
+    """``(from, to)`` → the link's number, its channels in order with their mean delays (plus the
+    link's own), and whether its transmissions keep the sender busy (``occupies``)."""
+    return {(link.from_, link.to): (i, [(c, s.channels[c].delay.mean + link.delay.mean)
+                                        for c in (link.channel, *link.fallbacks)],
+                                    s.channels[link.channel].occupies if link.occupies is None
+                                    else link.occupies)
+            for i, link in enumerate(s.links)}
+
+
+def _relevant(s: Scenario) -> set[tuple[str, str]]:
+    """``(organisation, kind)`` arrivals from which a chain of handlers can lead to the team
+    organisation acting on a mobilise or deploy order (an approval counts as such a link).
+
+    Handlers act only on the kind they are ``on`` (and are released by their approval's kind),
+    so an arrival outside this set can set going nothing that reaches the team's orders.
+    """
+    flow = nx.DiGraph()
+    for name, org in s.organisations.items():
+        for h in org.handlers:
+            sources = [(name, h.on)] + ([(name, h.approval.kind)] if h.approval else [])
+            for x in h.send:
+                flow.add_edges_from((src, (x.to, x.kind)) for src in sources)
+    goals = [(s.team.organisation, k) for k in (MOBILISE, DEPLOY)]
+    out: set[tuple[str, str]] = set(goals)
+    for goal in goals:
+        if goal in flow:
+            out |= nx.ancestors(flow, goal)
+    return out
+
+
 def _single_points(s: Scenario, times: _Times) -> dict[str, SinglePoints]:
     """For the mobilise and the deploy order: what the team organisation cannot act on without."""
     site, team = s.accident.site, s.team.organisation
     inherent = list(dict.fromkeys([site, team]))
-    without_org = {o: _expected_times(s, without_org=o) for o in s.organisations if o not in inherent}
-    without_link = {i: _expected_times(s, without_link=i) for i in range(len(s.links))}
-    without_channel = {c: _expected_times(s, without_channel=c) for c in s.channels}
+    goals = frozenset(k for k in (MOBILISE, DEPLOY) if times.done_on(team, k, s)[0] < INF)
+    relevant = _relevant(s)
+    chains = _chains(s)
+    orgs = {o for o, _ in relevant} - set(inherent)
+    # Losing an element that no relevant message passes through changes nothing the goals
+    # depend on: only the others are recomputed, each until the goals are reached (or cannot be).
+    used = [i for i, link in enumerate(s.links)
+            if any((link.to, x.kind) in relevant for h in s.organisations[link.from_].handlers
+                   if (link.from_, h.on) in relevant for x in h.send if x.to == link.to)]
+    channels = {c for i in used for c in (s.links[i].channel, *s.links[i].fallbacks)}
+
+    def reached(**without: object) -> frozenset[str]:
+        t = _expected_times(s, relevant=relevant, goals=goals, chains=chains,
+                            **without)  # type: ignore[arg-type]
+        handlers = s.organisations[team].handlers
+        return frozenset(k for k in goals
+                         if any(key[0] == team and handlers[key[1]].on == k for key in t.fired))
+
+    def lost_set(names, key):  # type: ignore[no-untyped-def]
+        return {name: goals - reached(**{key: name}) for name in names}
+
+    without_org = lost_set([o for o in s.organisations if o in orgs], "without_org")
+    without_link = lost_set(used, "without_link")
+    without_channel = lost_set([c for c in s.channels if c in channels], "without_channel")
     dominators: list[str] = []
     graph = build_graph(s)
     if site != team and nx.has_path(graph, site, team):
@@ -401,8 +566,8 @@ def _single_points(s: Scenario, times: _Times) -> dict[str, SinglePoints]:
             out[kind] = SinglePoints([], [], [], inherent, [])
             continue
 
-        def lost(t: _Times, kind: str = kind) -> bool:
-            return t.done_on(team, kind, s)[0] == INF
+        def lost(gone: frozenset[str], kind: str = kind) -> bool:
+            return kind in gone
 
         links = [(s.links[i].from_, s.links[i].to) for i, t in without_link.items() if lost(t)]
         out[kind] = SinglePoints([o for o, t in without_org.items() if lost(t)], links,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import signal
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -117,6 +119,9 @@ _worker_scenario: Scenario | None = None
 def _start_worker(scenario: Scenario) -> None:
     global _worker_scenario
     _worker_scenario = scenario
+    # Ctrl-C and SIGTERM are the parent's to handle: it stops the workers itself (_stop_pool).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_batch_in_worker(seed: int, reps: list[int], keep: frozenset[int], attribution: bool = False):
@@ -165,7 +170,8 @@ def replicate(
     size = max(1, min(200, math.ceil(n / (workers * 8))))
     starts = range(0, n, size)
     window = 4 * workers
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(scenario,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(scenario,))
+    try:
         pending: deque[tuple[int, Future]] = deque()
 
         def collect() -> None:
@@ -185,7 +191,26 @@ def replicate(
                 collect()
         while pending:
             collect()
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
     return Replications(scenario, seed, names, values, logs, first, attributed)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now, on Ctrl-C, SIGTERM or an error: waiting for their batches to finish
+    (what leaving ``with ProcessPoolExecutor`` does) is slow, and a second Ctrl-C while waiting
+    used to deadlock the executor. Further Ctrl-C are ignored for the moment this takes."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def relative_precision(values: np.ndarray) -> float:

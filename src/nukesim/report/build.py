@@ -238,8 +238,10 @@ def _attribution(run: RunData, view: RunView) -> None:
         totals[row["metric"]][row["component"]] += row["minutes"]
         places[(row["metric"], row["component"], row["where"])] += row["minutes"]
     happened = {m: int((~np.isnan(run.column(m))).sum()) if m in run.names else 0 for m in totals}
-    order = [m for m in (*figures.MILESTONES, *sorted(totals)) if m in totals and happened[m]]
-    order = list(dict.fromkeys(order))
+    # the headline milestones (the call-out and the team's); every other milestone only when the
+    # file has none of them — `nukesim explain --metric all` prints the rest
+    order = [m for m in figures.MILESTONES if m in totals and happened[m]] or [
+        m for m in sorted(totals) if happened[m]]
     means = {m: {c: v / happened[m] for c, v in totals[m].items()} for m in order}
     if not means:
         view.missing["attribution"] = "attribution.csv has no rows for milestones that happened."

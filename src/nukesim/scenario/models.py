@@ -9,7 +9,7 @@ scenario — a ``--set`` override, a sweep point — makes a new, re-validated `
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -44,14 +45,47 @@ PERIODS = ("day", "night", "weekend", "late_night", "weekend_night")
 
 
 class Model(BaseModel):
-    """Base of every scenario model: immutable, and unknown fields are errors, not ignored."""
+    """Base of every scenario model: immutable, unknown fields are errors (not ignored), and
+    ``.inf`` or ``.nan`` is no number a scenario can mean."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
+
+# --- limits -------------------------------------------------------------------------------------
+# What a scenario may ask for, stated at validation (docs/scenario-format.md, "Limits"): far
+# beyond any real response system, and small enough that a run fits in memory and finishes.
+
+MAX_NAME = 100
+"""Characters in a name (organisation, channel, class, unit, member group, message kind)."""
+MAX_ORGANISATIONS = 5_000
+MAX_LINKS = 50_000
+MAX_CLASSES = 100
+MAX_STAFF = 10_000
+"""Duty staff of one organisation in one period."""
+MAX_TEAM = 10_000
+"""Members of the whole team (every unit together); each member is simulated."""
+MAX_VEHICLES = 1_000
+MAX_RETRIES = 100
+"""Retries of a channel, and repage attempts."""
+MAX_FACTOR = 100.0
+"""A slowdown factor."""
+MAX_BACKGROUND = 1_000_000
+"""Routine tasks one organisation's background work brings, on average, before the horizon."""
+MAX_SHIFT_CHANGES = 48
+"""Shift changes a day."""
+MAX_OBJECTIVES = 1_000
+MAX_OUTAGES = 10_000
+YEARS = (1900, 2200)
+"""The start's year: the calendar's wall-clock arithmetic stays within what it can represent."""
 
 # --- small value types -------------------------------------------------------------------------
+# Strict numbers: ``staff: true`` or ``count: 2.5`` is a mistake, not 1 or 2.
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+"""Only true or false: ``once: "no"`` or ``order: 0`` is a mistake, not a yes or a no."""
+Real = Annotated[float, Strict()]
+Probability = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 
 
 def _time_of_day(value: object) -> float:
@@ -138,7 +172,7 @@ class ByPeriod(Model, Generic[T]):
 # name, and a parametrised generic's name cannot be looked up; scenarios go to worker processes.
 
 
-class StaffLevels(ByPeriod[Annotated[int, Field(ge=0)]]):
+class StaffLevels(ByPeriod[Annotated[int, Strict(), Field(ge=0, le=MAX_STAFF)]]):
     """Duty staff by period."""
 
 
@@ -148,7 +182,7 @@ class PeriodProbabilities(ByPeriod[Probability]):
     _default_day: ClassVar[object] = 1.0
 
 
-class PeriodFactors(ByPeriod[Annotated[float, Field(gt=0.0)]]):
+class PeriodFactors(ByPeriod[Annotated[float, Strict(), Field(gt=0.0, le=MAX_FACTOR)]]):
     """A positive factor by period (``day`` defaults to 1)."""
 
     _default_day: ClassVar[object] = 1.0
@@ -171,7 +205,7 @@ class Calendar(Model):
     """Dates treated as weekend (public holidays)."""
     workdays: list[date] = []
     """Weekend dates worked as weekdays (make-up working days, e.g. China's 调休)."""
-    shift_changes: list[TimeOfDay] = []
+    shift_changes: list[TimeOfDay] = Field(default=[], max_length=MAX_SHIFT_CHANGES)
     """Times of day at which duty staff hand over (every organisation without its own ``shifts``)."""
     handover: Duration = 0.0
     """How long a handover keeps the duty staff from accident work."""
@@ -196,11 +230,11 @@ class Calendar(Model):
 class Shifts(Model):
     """One organisation's own shift changes, overriding the calendar's."""
 
-    changes: list[TimeOfDay] = []
+    changes: list[TimeOfDay] = Field(default=[], max_length=MAX_SHIFT_CHANGES)
     """Times of day at which this organisation's duty staff hand over."""
     handover: Duration = 0.0
     """How long each handover lasts."""
-    during_handover: int = Field(default=0, ge=0)
+    during_handover: Int = Field(default=0, ge=0, le=MAX_STAFF)
     """Staff still free for accident work during a handover (0: the handover stops all work)."""
 
     @model_validator(mode="after")
@@ -271,7 +305,7 @@ class Channel(Model):
     """Probability that one transmission fails."""
     detect: Duration = 0.0
     """Time until the sender notices a failed transmission."""
-    retries: int = Field(default=0, ge=0)
+    retries: Int = Field(default=0, ge=0, le=MAX_RETRIES)
     """Extra attempts on this channel before moving to the link's next fallback."""
     occupies: bool = False
     """A person makes the transmission (a phone call, not an automatic alert): a link with this
@@ -283,7 +317,7 @@ class Resend(Model):
 
     after: Duration
     """Time from the last failed attempt of a round to the next round."""
-    attempts: int | None = Field(default=None, ge=1)
+    attempts: Int | None = Field(default=None, ge=1, le=MAX_RETRIES)
     """Rounds after the first, at most; none: keep trying until the horizon."""
 
     @field_validator("after")
@@ -318,7 +352,7 @@ class Send(Model):
 class WaitFor(Model):
     """Hold the handler until ``count`` distinct organisations of ``from`` have sent this kind."""
 
-    count: int = Field(ge=1)
+    count: Int = Field(ge=1)
     from_: list[str] = Field(alias="from", min_length=1)
 
     @model_validator(mode="after")
@@ -347,7 +381,7 @@ class Handler(Model):
     """Only act on messages about this class or a higher one."""
     wait_for: WaitFor | None = None
     approval: Approval | None = None
-    once: bool = False
+    once: Bool = False
     """Fire at most once per replication: on the first message that sets the handler going."""
     send: list[Send] = []
 
@@ -398,7 +432,7 @@ class Repage(Model):
 
     after: Duration
     """Time from a failed page (or the end of a failed call) to the next try."""
-    attempts: int = Field(default=1, ge=1)
+    attempts: Int = Field(default=1, ge=1, le=MAX_RETRIES)
     """Tries after the first, at most."""
 
     @field_validator("after")
@@ -415,7 +449,7 @@ class CallOut(Model):
     method: Literal["page", "tree"] = "page"
     delay: Duration = 0.0
     """Time to prepare and send the page, or before the first call."""
-    fanout: int = Field(default=5, ge=1)
+    fanout: Int = Field(default=5, ge=1, le=MAX_TEAM)
     """Tree only: how many members each caller calls."""
     per_call: Distribution = Fixed(value=1.0)
     """Tree only: time one call takes, reached or not."""
@@ -423,7 +457,7 @@ class CallOut(Model):
     """Page again, or call again, a member who could not be reached; none by default."""
 
 
-Share = Annotated[float, Field(gt=0.0, le=1.0)]
+Share = Annotated[float, Strict(), Field(gt=0.0, le=1.0)]
 
 
 def _adds_up_to_one(shares: list[float], what: str) -> None:
@@ -434,8 +468,8 @@ def _adds_up_to_one(shares: list[float], what: str) -> None:
 
 class Unit(Model):
     label: str | None = None
-    size: int = Field(ge=1)
-    ready_at: float = Field(default=1.0, gt=0.0, le=1.0)
+    size: Int = Field(ge=1, le=MAX_TEAM)
+    ready_at: Real = Field(default=1.0, gt=0.0, le=1.0)
     """Share of the unit that must have assembled for it to be ready."""
     members: dict[str, Share] | None = Field(default=None, min_length=1)
     """This unit's own mix of member groups (group → share); without it, the groups' ``share``."""
@@ -466,10 +500,10 @@ class MemberGroup(Model):
 
 
 class Vehicles(Model):
-    count: int = Field(default=0, ge=0)
+    count: Int = Field(default=0, ge=0, le=MAX_VEHICLES)
     load: Distribution = Fixed(value=0.0)
     """Time to load one vehicle."""
-    loaders: int = Field(default=1, ge=1)
+    loaders: Int = Field(default=1, ge=1, le=MAX_VEHICLES)
     """Vehicles that can be loaded at once (loading crews or bays)."""
 
 
@@ -486,7 +520,7 @@ class Base(Model):
 class Deploy(Model):
     """When the team leaves: the listed units ready, vehicles loaded and, if required, the order."""
 
-    order: bool = True
+    order: Bool = True
     """Wait for a ``deploy`` order acted on by the team's organisation."""
     units: list[str] | Literal["all"] = "all"
 
@@ -501,7 +535,7 @@ class Team(Model):
     vehicles: Vehicles = Vehicles()
     deploy: Deploy = Deploy()
     transit: Distribution = Fixed(value=0.0)
-    bases: dict[str, Base] = {}
+    bases: dict[str, Base] = Field(default={}, max_length=MAX_TEAM)
     """Several bases, each unit at one (``units.<u>.base``); none: one assembly point, as before."""
     departure: Literal["convoy", "per_base"] = "convoy"
     """With bases: all leave together once every base is ready (``convoy``), or each base as soon
@@ -514,6 +548,15 @@ class Team(Model):
         if shares:
             _adds_up_to_one(shares, "member group shares")
         return members
+
+    @field_validator("units")
+    @classmethod
+    def _not_too_many(cls, units: dict[str, Unit]) -> dict[str, Unit]:
+        total = sum(u.size for u in units.values())
+        if total > MAX_TEAM:
+            raise ValueError(f"the units have {total:,} members in all; the limit is {MAX_TEAM:,} "
+                             "(each member is simulated)")
+        return units
 
     @field_validator("units")
     @classmethod
@@ -541,7 +584,7 @@ class Objective(Model):
     name: str
     metric: str
     statistic: Literal["mean", "p50", "p90", "p95", "max", "share"]
-    target: float
+    target: Real
     """A duration for time statistics (met when at most the target); a fraction for ``share``."""
     within: Duration | None = None
     """``share`` only: count a run as done if the metric happened within this time."""
@@ -614,22 +657,31 @@ class Scenario(Model):
     """Wall-clock time of the initiating event, with its time zone (t = 0)."""
     horizon: Duration
     """Simulated time after which anything not done counts as missing."""
-    classes: list[str] = Field(default_factory=lambda: list(CHINA_CLASSES), min_length=1)
+    classes: list[str] = Field(default_factory=lambda: list(CHINA_CLASSES), min_length=1,
+                               max_length=MAX_CLASSES)
     """Emergency classes from least to most severe."""
     calendar: Calendar = Calendar()
     accident: Accident
     channels: dict[str, Channel] = Field(min_length=1)
-    organisations: dict[str, Organisation] = Field(min_length=1)
-    links: list[Link] = []
+    organisations: dict[str, Organisation] = Field(min_length=1, max_length=MAX_ORGANISATIONS)
+    links: list[Link] = Field(default=[], max_length=MAX_LINKS)
     authority: Authority
     team: Team
-    objectives: list[Objective] = []
-    outages: list[Outage] = []
+    objectives: list[Objective] = Field(default=[], max_length=MAX_OBJECTIVES)
+    outages: list[Outage] = Field(default=[], max_length=MAX_OUTAGES)
     measurement: Measurement = Measurement()
     """The window of ``wait:`` and ``utilization:``, and the warm-up of routine work."""
-    class_milestones: list[str] = []
+    class_milestones: list[str] = Field(default=[], max_length=MAX_ORGANISATIONS)
     """Organisations whose first receipt about each declared class is a metric of its own
     (``notified:<org>@<class>``, ``since_declared:<org>@<class>``, with ``declared:<class>``)."""
+
+    @field_validator("start")
+    @classmethod
+    def _representable(cls, start: datetime) -> datetime:
+        if not YEARS[0] <= start.year <= YEARS[1]:
+            raise ValueError(f"the start must lie between the years {YEARS[0]} and {YEARS[1]}, "
+                             f"got {start.year}")
+        return start
 
     @model_validator(mode="after")
     def _horizon(self) -> Scenario:

@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from .models import Scenario
 from .problems import Located, Problem, ScenarioError, did_you_mean
 from .references import check_references
@@ -43,15 +41,20 @@ class Override:
 def parse_assignment(text: str) -> tuple[str, Any]:
     """``"a.b=1"`` → ``("a.b", 1)``; the value is read as a YAML scalar or flow collection."""
     if "=" not in text:
-        raise ScenarioError([Located(f"--set {text}", 1, 1, (), "expected PATH=VALUE, "
+        raise ScenarioError([Located(f"--set {_clip(text)}", 1, 1, (), "expected PATH=VALUE, "
                                      "e.g. team.vehicles.count=20")])
     path, raw = text.split("=", 1)
     try:
         value = parse_value(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Located(f"--set {text}", 1, len(path) + 2, _split(path),
-                                     f"cannot read value {raw!r}: {exc}")]) from None
+    except ScenarioError as exc:  # located in the value: shift the column past "PATH="
+        raise ScenarioError([Located(f"--set {_clip(text)}", 1, len(path) + 1 + p.column, _split(path),
+                                     p.message) for p in exc.problems]) from None
     return path.strip(), value
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """An assignment as quoted in a message: a huge value is cut, not echoed whole."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _split(path: str) -> tuple[str | int, ...]:
@@ -70,10 +73,11 @@ def apply_overrides(
     """
     items: list[tuple[str, Any, tuple[str, int, int]]]
     if isinstance(overrides, Mapping):
-        items = [(path, value, (f"--set {path}={value}", 1, 7)) for path, value in overrides.items()]
+        items = [(path, value, (f"--set {_clip(f'{path}={value}')}", 1, 7))
+                 for path, value in overrides.items()]
     else:
         items = [(o.path, o.value, (o.file, o.line, o.column)) if isinstance(o, Override)
-                 else (*parse_assignment(o), (f"--set {o}", 1, 7)) for o in overrides]
+                 else (*parse_assignment(o), (f"--set {_clip(o)}", 1, 7)) for o in overrides]
     if not items:
         return scenario
     data = scenario.model_dump(by_alias=True, mode="python")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from .metricdefs import is_time_to_event as is_time_to_event
 from .metricdefs import metric_names
-from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, ORDER_KINDS, Scenario
+from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, MAX_BACKGROUND, MAX_NAME, ORDER_KINDS, Scenario
 from .problems import Problem, unknown
 
 RESERVED_ORGANISATIONS = (ACCIDENT,)
@@ -39,6 +39,7 @@ def check_references(s: Scenario) -> Iterator[Problem]:
         if name is not None and name not in classes:
             yield Problem(path, unknown("class", name, classes))
 
+    yield from _long_names(s)
     for name in s.organisations:
         if name in RESERVED_ORGANISATIONS:
             yield Problem(("organisations", name), f"'{name}' is reserved (the event log uses it for "
@@ -121,6 +122,20 @@ def check_references(s: Scenario) -> Iterator[Problem]:
                               f"per-class metric {obj.metric!r} needs '{who}' in class_milestones")
             else:
                 yield Problem(("objectives", i, "metric"), unknown("metric", obj.metric, metrics))
+    for name, o in s.organisations.items():
+        span = s.horizon + s.measurement.warmup  # routine work runs through the warm-up too
+        if o.background is not None and span / o.background.interarrival.mean > MAX_BACKGROUND:
+            tasks = span / o.background.interarrival.mean
+            yield Problem(("organisations", name, "background", "interarrival"),
+                          f"about {tasks:,.0f} routine tasks would arrive before the horizon; the limit "
+                          f"is {MAX_BACKGROUND:,} (see 'Limits' in docs/scenario-format.md)")
+    for i, link in enumerate(s.links):
+        resend = link.resend
+        if resend is not None and resend.attempts is None and s.horizon / resend.after > MAX_BACKGROUND:
+            yield Problem(("links", i, "resend", "after"),
+                          f"a message could be sent again {s.horizon / resend.after:,.0f} times before "
+                          f"the horizon; the limit is {MAX_BACKGROUND:,} (give attempts, or a longer "
+                          f"'after')")
     for i, outage in enumerate(s.outages):
         if outage.target not in s.organisations and outage.target not in s.channels:
             yield Problem(("outages", i, "target"),
@@ -145,3 +160,24 @@ def _check_bases(s: Scenario) -> Iterator[Problem]:
                       "to team.bases.<base>.vehicles")
     if not team.bases and team.departure != "convoy":
         yield Problem(("team", "departure"), "departure: per_base needs team.bases")
+
+
+def _long_names(s: Scenario) -> Iterator[Problem]:
+    """Empty names, and names longer than ``MAX_NAME``: they would swamp every table, message
+    and export."""
+    named: list[tuple[tuple, object]] = [(("organisations", n), n) for n in s.organisations]
+    named += [(("channels", n), n) for n in s.channels]
+    named += [(("classes", i), n) for i, n in enumerate(s.classes)]
+    named += [(("team", "units", n), n) for n in s.team.units]
+    named += [(("team", "members", n), n) for n in s.team.members]
+    named += [(("team", "bases", n), n) for n in s.team.bases]
+    for org, o in s.organisations.items():
+        for i, h in enumerate(o.handlers):
+            named.append((("organisations", org, "handlers", i, "on"), h.on))
+            named += [(("organisations", org, "handlers", i, "send", j, "kind"), x.kind)
+                      for j, x in enumerate(h.send)]
+    for path, name in named:
+        if not str(name).strip():
+            yield Problem(path, "an empty name; give it a name")
+        if len(str(name)) > MAX_NAME:
+            yield Problem(path, f"a name of {len(str(name)):,} characters; the limit is {MAX_NAME}")

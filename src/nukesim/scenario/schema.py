@@ -93,6 +93,19 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
               ") or a plain duration such as '10m'"
     elif kind == "timezone_aware":
         msg = "a time zone is needed, e.g. 2026-03-18T15:00:00+08:00 (Beijing) or ...-05:00"
+    elif kind in ("int_type", "float_type") and isinstance(err.get("input"), bool):
+        what = "a whole number" if kind == "int_type" else "a number"
+        msg = f"expected {what}, got {str(err['input']).lower()} (true and false are not numbers)"
+        return Problem(path, msg)
+    elif kind in ("less_than_equal", "too_long") and _limit(err) > 1:
+        got = err.get("input")
+        size = f"{len(got):,} entries" if kind == "too_long" and hasattr(got, "__len__") else _number(got)
+        return Problem(path, f"{size} is more than nukesim allows here; the limit is "
+                       f"{_number(_limit(err))} (see 'Limits' in docs/scenario-format.md)")
+    elif kind == "bool_type":
+        return Problem(path, f"expected true or false, got {err.get('input')!r}")
+    elif kind == "finite_number":
+        return Problem(path, f"expected a finite number, got {err.get('input')!r}")
     elif kind == "value_error":
         msg = msg.removeprefix("Value error, ")
     elif kind == "assertion_error":
@@ -101,6 +114,19 @@ def _problem(model: type[BaseModel], data: Any, err: dict[str, Any]) -> Problem:
     if kind not in ("extra_forbidden", "missing", "value_error") and _short(got):
         msg += f" (got {got!r})"
     return Problem(path, msg)
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,g}" if isinstance(value, float) else repr(value)
+
+
+def _limit(err: dict[str, Any]) -> float:
+    """The bound a ``less_than_equal`` or ``too_long`` error names (0 if none)."""
+    ctx = err.get("ctx", {})
+    bound = ctx.get("le", ctx.get("max_length", 0))
+    return bound if isinstance(bound, (int, float)) and not isinstance(bound, bool) else 0
 
 
 def _short(value: Any) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
+from ..provenance import nukesim_version
 from ..runner import Batch, precision_metrics, precision_step, relative_precision, stream
 from ..scenario import Located, Problem, Scenario, ScenarioError, load_scenario, metric_names
 from ..scenario.models import Objective
@@ -246,7 +246,7 @@ def run_sweep(
             "sweep_sha256": sf.sha256,
             "sweep_file": str(sf.path),
             "sweep_text": sf.text,
-            "nukesim_version": __version__,
+            "nukesim_version": nukesim_version(),
             "command": command or [],
         },
         resume,
