@@ -106,7 +106,8 @@ def simpy_events_per_replication(scenario, seed: int, n: int) -> dict[str, float
 
 def floor_differences(scenario) -> list[str]:
     """Where the floor's hand-copied constants differ from the scenario file (an empty list: none)."""
-    from nukesim.scenario.distributions import Exponential, LogNormal, Uniform
+    from nukesim.scenario.distributions import Exponential, Fixed, LogNormal, Uniform
+    from nukesim.scenario.models import Measurement
     from nukesim.sim.plan import plan_for
 
     def dist(d) -> tuple:
@@ -119,11 +120,14 @@ def floor_differences(scenario) -> list[str]:
         return ("unsupported", repr(d))
 
     f, plan, team = floor_china, plan_for(scenario), scenario.team
-    period = ("day", "night", "weekend")
+    from nukesim.scenario.models import PERIODS as period
     rank = {c: i for i, c in enumerate(scenario.classes)}
     found = {
         "classes": (tuple(scenario.classes), f.CLASSES),
         "start, horizon": ((scenario.start, scenario.horizon), (f.START, f.HORIZON)),
+        "calendar": ((scenario.calendar.day, scenario.calendar.late_night, set(scenario.calendar.holidays),
+                      set(scenario.calendar.workdays)),
+                     (f.DAY, f.LATE_NIGHT, set(f.HOLIDAYS), set(f.WORKDAYS))),
         "timeline": (tuple((c.at, rank[c.class_]) for c in scenario.accident.timeline), f.TIMELINE),
         "periods": (list(zip(plan.period_times, plan.period_index, strict=True)), f.PERIOD_CHANGES),
         "channels": ({name: (dist(c.delay), c.fails, c.detect, 1 + c.retries)
@@ -131,7 +135,11 @@ def floor_differences(scenario) -> list[str]:
         "links": ({(x.from_, x.to): (x.channel, *x.fallbacks) for x in scenario.links}, f.LINKS),
         "units": (tuple((name, u.size) for name, u in team.units.items()), f.UNITS),
         "groups": (tuple((name, g.share, tuple(g.reachable[p] for p in period), dist(g.acknowledge),
-                          dist(g.travel)) for name, g in team.members.items()), f.GROUPS),
+                          dist(g.travel), g.slow_travel) for name, g in team.members.items()), f.GROUPS),
+        "repage": ((team.callout.repage.after, team.callout.repage.attempts) if team.callout.repage else None,
+                   f.REPAGE),
+        "once": ({(name, i) for name, o in scenario.organisations.items() for i, h in enumerate(o.handlers)
+                  if h.once}, f.ONCE),
         "team": ((team.organisation, team.callout.method, team.callout.delay, team.vehicles.count,
                   team.vehicles.loaders, dist(team.vehicles.load), dist(team.transit), team.deploy.order,
                   {u.ready_at for u in team.units.values()}, {tuple(g.slowdown[p] for p in period)
@@ -141,11 +149,14 @@ def floor_differences(scenario) -> list[str]:
     }
     # fields the floor does not model: China must leave them at their defaults
     found["fields the floor leaves out"] = (
-        (any(h.once for o in scenario.organisations.values() for h in o.handlers),
-         {name: tuple(o.slowdown[p] for p in period) for name, o in scenario.organisations.items()},
-         {name: u.members for name, u in team.units.items()}, team.callout.repage),
-        (False, {name: (1.0, 1.0, 1.0) for name in scenario.organisations},
-         dict.fromkeys(team.units), None))
+        ({name: tuple(o.slowdown[p] for p in period) for name, o in scenario.organisations.items()},
+         {name: u.members for name, u in team.units.items()},
+         [(x.delay, x.resend, x.occupies) for x in scenario.links],
+         [c.occupies for c in scenario.channels.values()], scenario.class_milestones,
+         scenario.measurement, [(c.after, c.stop) for c in scenario.accident.timeline]),
+        ({name: (1.0,) * len(period) for name in scenario.organisations}, dict.fromkeys(team.units),
+         [(Fixed(value=0.0), None, None)] * len(scenario.links), [False] * len(scenario.channels), [],
+         Measurement(), [(None, 0.0)] * len(scenario.accident.timeline)))
     for name, org in scenario.organisations.items():
         background = org.background and (dist(org.background.interarrival), dist(org.background.duration))
         found[f"organisation {name}"] = ((tuple(org.staff[p] for p in period), background),

@@ -36,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
 
     scenario = load(ROOT / "scenarios" / "china_national_team.yaml")
-    env = PacedEnvironment(args.speed)
+    env = PacedEnvironment(args.speed, initial_time=-scenario.measurement.warmup)
     world = World(scenario, args.seed, env=env)
     woke: list[float] = []
     sent: list[float] = []

@@ -4,7 +4,8 @@ nukesim's engine reads any scenario file, keeps named random streams and a gener
 language. This module is what a careful modeller would write for ``scenarios/china_national_team.yaml``
 alone: the same six organisations and their handlers, the same links with failures, retries and
 fallbacks, the same duty-staff calendar with handovers and background work, the same 320 members
-in six units, 30 vehicles, the deploy order and the transit — each parameter copied from the file
+in six units (re-paged when not reached), 30 vehicles, the deploy order and the transit, the
+calendar's late-night period and 2026 holidays — each parameter copied from the file
 — and the same records appended as plain tuples to a list (the fields of ``nukesim.events.Event``
 with the same causal links, as docs/engine.md lists them). Its cost per replication is the
 *floor*: what SimPy itself charges for this model. ``bench_engine.py`` compares the engine with it.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from operator import itemgetter
 
 import simpy
@@ -36,6 +37,12 @@ STANDBY, PLANT, SITE_AREA, OFFSITE = range(4)
 START = datetime(2026, 3, 18, 15, 0, tzinfo=timezone(timedelta(hours=8)))  # a Wednesday
 HORIZON = 3 * 1440.0
 DAY = (8 * 60 + 30, 17 * 60 + 30)  # 08:30-17:30; the rest of a weekday is night
+LATE_NIGHT = (0, 6 * 60)  # 00:00-06:00: late night on a weekday, weekend night on a weekend day
+HOLIDAYS = frozenset(date(2026, m, d) for m, d in (
+    (1, 1), (1, 2), (1, 3), *((2, d) for d in range(15, 24)), (4, 4), (4, 5), (4, 6),
+    *((5, d) for d in range(1, 6)), (6, 19), (6, 20), (6, 21), (9, 25), (9, 26), (9, 27),
+    *((10, d) for d in range(1, 8))))
+WORKDAYS = frozenset(date(2026, m, d) for m, d in ((1, 4), (2, 14), (2, 28), (5, 9), (9, 20), (10, 10)))
 SHIFT_CHANGES = (8 * 60, 20 * 60)
 HANDOVER = 10.0
 TIMELINE = ((0.0, STANDBY), (40.0, PLANT), (120.0, SITE_AREA), (300.0, OFFSITE))
@@ -64,14 +71,19 @@ def draw(rnd: random.Random, dist: tuple[str, float, float]) -> float:
     return rnd.uniform(a, b)
 
 
-# name: (staff day, night, weekend), background (interarrival, duration) or None
+def by_period(day, night, weekend) -> tuple:
+    """Values for (day, night, weekend, late night, weekend night): the last two as night, weekend."""
+    return (day, night, weekend, night, weekend)
+
+
+# name: staff by period, background (interarrival, duration) or None
 ORGANISATIONS = {
-    "plant": ((3, 2, 2), (exponential(30), lognormal(5, 15))),
-    "province": ((3, 1, 1), (exponential(45), lognormal(10, 30))),
-    "national_office": ((4, 2, 2), (exponential(30), lognormal(10, 30))),
-    "commission": ((2, 1, 1), None),
-    "state_council": ((2, 2, 2), None),
-    "team_duty": ((2, 1, 1), (exponential(60), lognormal(10, 30))),
+    "plant": (by_period(3, 2, 2), (exponential(30), lognormal(5, 15))),
+    "province": (by_period(3, 1, 1), (exponential(45), lognormal(10, 30))),
+    "national_office": (by_period(4, 2, 2), (exponential(30), lognormal(10, 30))),
+    "commission": (by_period(2, 1, 1), None),
+    "state_council": (by_period(2, 2, 2), None),
+    "team_duty": (by_period(2, 1, 1), (exponential(60), lognormal(10, 30))),
 }
 
 # (org, kind): handlers in scenario order as (index, least class, handling time, sends)
@@ -113,6 +125,8 @@ HANDLERS = {
     ("team_duty", "deploy"): ((1, STANDBY, lognormal(5, 15), ()),),
 }
 
+ONCE = frozenset({("commission", 1)})  # (org, handler index) with `once: true`
+
 # channel: (delay, fails, detect, attempts = 1 + retries)
 CHANNELS = {
     "hotline": (uniform(1, 3), 0.02, 2.0, 2),
@@ -137,12 +151,13 @@ CALLOUT_DELAY = 5.0
 UNITS = (("command", 40), ("assault", 60), ("engineering", 95), ("monitoring", 45),
          ("decontamination", 40), ("medical", 40))
 READY_AT = 0.7
-SLOWDOWN = (1.0, 1.55, 1.2)  # day, night, weekend — the same for every group
-# group: (share, reachable by period, acknowledge, travel)
+REPAGE = (15.0, 4)  # a member not reached is paged again every 15 min, 4 times at most
+SLOWDOWN = (1.0, 1.0, 1.2, 1.55, 1.55)  # by period — the same for every group
+# group: (share, reachable by period, acknowledge, travel, travel slowed by the period?)
 GROUPS = (
-    ("on_base", 0.4, (1.0, 0.98, 0.98), exponential(2), uniform(5, 20)),
-    ("local", 0.4, (0.9, 0.85, 0.75), lognormal(5, 20), lognormal(40, 90)),
-    ("distant", 0.2, (0.8, 0.7, 0.6), lognormal(10, 45), lognormal(360, 14 * 60)),
+    ("on_base", 0.4, by_period(1.0, 0.98, 0.98), exponential(2), uniform(5, 20), True),
+    ("local", 0.4, by_period(0.9, 0.85, 0.75), lognormal(5, 20), lognormal(40, 90), True),
+    ("distant", 0.2, by_period(0.8, 0.7, 0.6), lognormal(10, 45), lognormal(360, 14 * 60), False),
 )
 VEHICLES, LOADERS, LOAD = 30, 6, lognormal(30, 60)
 TRANSIT = lognormal(360, 720)
@@ -151,9 +166,13 @@ TRANSIT = lognormal(360, 720)
 # --- the clock, computed once ---------------------------------------------------------------------
 
 def _period(when: datetime) -> int:
-    if when.weekday() >= 5:
-        return 2
+    """0 day, 1 night, 2 weekend, 3 late night, 4 weekend night."""
+    weekend = when.weekday() >= 5 and when.date() not in WORKDAYS or when.date() in HOLIDAYS
     minute = when.hour * 60 + when.minute
+    if LATE_NIGHT[0] <= minute < LATE_NIGHT[1]:
+        return 4 if weekend else 3
+    if weekend:
+        return 2
     return 0 if DAY[0] <= minute < DAY[1] else 1
 
 
@@ -171,7 +190,7 @@ def _period_changes() -> list[tuple[float, int]]:
 PERIOD_CHANGES = _period_changes()
 
 
-def _staff_schedule(levels: tuple[int, int, int]) -> list[tuple[float, int]]:
+def _staff_schedule(levels: tuple[int, ...]) -> list[tuple[float, int]]:
     handovers = []
     midnight = START.replace(hour=0, minute=0)
     offset = (START - midnight).total_seconds() / 60
@@ -237,6 +256,7 @@ class _Model:
         self.inflight = 0
         self.pending = len(TIMELINE)
         self.assessed = False  # the commission has received the national office's assessment
+        self.fired: set[tuple[str, int]] = set()  # `once` handlers that have fired
         self.held: list[tuple[int, int]] = []
         self.called_out = self.deploy_ordered = self.ready_to_leave = self.departed = False
         self.deploy_task = 0
@@ -294,6 +314,10 @@ class _Model:
         for handler in HANDLERS.get((org, kind), ()):
             if cls < handler[1]:
                 continue
+            if (org, handler[0]) in ONCE:  # `once: true`: the first message that gets this far only
+                if (org, handler[0]) in self.fired:
+                    continue
+                self.fired.add((org, handler[0]))
             if org == "commission" and kind == "offsite_request" and not self.assessed:
                 self.held.append((cls, ref))
                 continue
@@ -375,21 +399,24 @@ class _Model:
         self.records.append((now, "callout", TEAM_ORG, "", cls_name, 0, task, -1, "", "", "", "", "",
                              len(MEMBERS), "page"))
         t = now + CALLOUT_DELAY
-        period = period_at(t)
-        slow = SLOWDOWN[period]
+        after, attempts = REPAGE
+        periods = [period_at(t + k * after) for k in range(attempts + 1)]
         assembled: dict[str, list[float]] = {unit: [] for unit, _ in UNITS}
         for member, g, number, unit in MEMBERS:
-            name, _, reachable, acknowledge, travel = GROUPS[g]
+            name, _, reachable, acknowledge, travel, slow_travel = GROUPS[g]
             head = (member, name, cls_name, 0, 0, -1, "", "", "", member, unit, number, "")
-            kept.append((t, "paged") + head)
-            if rnd.random() < reachable[period]:
-                t_ack = t + draw(rnd, acknowledge) * slow
-                t_asm = t_ack + draw(rnd, travel) * slow
-                kept.append((t_ack, "acknowledged") + head)
-                kept.append((t_asm, "assembled") + head)
-                assembled[unit].append((t_asm, member))
-            else:
-                kept.append((t, "unreachable") + head)
+            for k, period in enumerate(periods):  # the page, then the re-pages until one reaches
+                page = t + k * after
+                kept.append((page, "paged") + head)
+                if rnd.random() < reachable[period]:
+                    slow = SLOWDOWN[period]
+                    t_ack = page + draw(rnd, acknowledge) * slow
+                    t_asm = t_ack + draw(rnd, travel) * (slow if slow_travel else 1.0)
+                    kept.append((t_ack, "acknowledged") + head)
+                    kept.append((t_asm, "assembled") + head)
+                    assembled[unit].append((t_asm, member))
+                    break
+                kept.append((page, "unreachable") + head)
         ready = []
         for x, (unit, size) in enumerate(UNITS):
             need = max(1, math.ceil(READY_AT * size - 1e-9))

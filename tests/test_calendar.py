@@ -65,3 +65,13 @@ def test_coinciding_changes_leave_no_repeated_steps(minimal):
                                   "organisations.plant.staff": {"day": 2, "night": 2}})
     schedule = staff_schedule(s, s.organisations["plant"])
     assert schedule == [(0.0, 2), (480.0, 0), (540.0, 2)]
+
+
+def test_make_up_workdays_are_weekdays_and_holidays_weekends(minimal):
+    # 2026-02-14 is a Saturday worked in China before the Spring Festival holiday of 15-23 February
+    s = apply_overrides(minimal, ["start=2026-02-14T10:00+08:00", "calendar.workdays=[2026-02-14]",
+                                  "calendar.holidays=[2026-02-16]"])
+    assert period_at(s, 0) == "day"                  # Saturday, worked
+    assert period_at(s, 24 * 60) == "weekend"        # Sunday 15th
+    assert period_at(s, 48 * 60) == "weekend"        # Monday 16th, a holiday
+    assert period_at(s, 72 * 60) == "day"            # Tuesday 17th

@@ -134,7 +134,8 @@ def test_metrics_from_the_core_records_equal_metrics_from_the_whole_log(file):
         log = simulate(s, seed=21, replication=r)
         from_core = compute_metrics(log, s)
         whole = EventLog(list(log.records), log.scenario, log.seed, log.replication)  # core = every record
-        assert len(whole.core) > len(log.core)  # the member records are there this time
+        if any(r[1] == "callout" for r in log.core):  # (an accident may stop before the call-out)
+            assert len(whole.core) > len(log.core)  # the member records are there this time
         from_whole = compute_metrics(whole, s)
         assert list(from_core) == list(from_whole)
         for name, value in from_core.items():

@@ -114,7 +114,9 @@ def test_python_api_for_notebooks():
 
 def test_paired_difference_is_much_narrower_than_unpaired_on_china():
     china = nukesim.load(SCENARIOS / "china_national_team.yaml")
-    fewer = nukesim.load(SCENARIOS / "china_national_team.yaml", ["team.vehicles.count=10"])
+    # 25 of 30 vehicles: loading still limits the departure in both variants (with 10, the deploy
+    # order often does instead, and the two variants' departures are less alike)
+    fewer = nukesim.load(SCENARIOS / "china_national_team.yaml", ["team.vehicles.count=25"])
     a = replicate(china, 150, seed=9)
     b = replicate(fewer, 150, seed=9)
     b_independent = replicate(fewer, 150, seed=10)

@@ -1,7 +1,8 @@
 """What made it slow: each milestone's time split along its critical path.
 
 A milestone (``notified:<org>``, ``callout_started``, ``unit_ready:<unit>``, ``team_mobilized``,
-``team_departed``, ``team_on_site``) happens at the end of a causal chain of records: the class
+``team_departed``, ``team_on_site``; with ``class_milestones``, ``declared:<class>`` and
+``notified:<org>@<class>``) happens at the end of a causal chain of records: the class
 change reaches the site, a task there sends a message, the message's arrival sets a task going
 at the next organisation, … the mobilise task starts the call-out, the member who completes the
 limiting unit assembles, the vehicles are loaded, the order comes, the team drives. The typed
@@ -19,13 +20,20 @@ The components (docs/attribution.md):
 - ``holding``: a message waiting at its organisation for the approval or the other ``wait_for``
   senders its handler needs (the chain follows the message the task handles: for ``wait_for`` the
   first of the set);
-- ``transmission``: a message on its link — delay, failures, detection, retries, fallbacks;
+- ``sending``: a message waiting, after its task was handled, for the sender's earlier calls of
+  that task to be over (links that ``occupies`` the sender; zero otherwise);
+- ``transmission``: a message on its link — delay, failures, detection, retries, fallbacks, and
+  the waits between ``resend`` rounds;
 - ``callout``: from the call-out's start until the limiting unit is ready (delay, acknowledgement,
   travel, re-pages);
 - ``loading``: vehicles still loading once the first unit was ready, when they were the last
   thing the team waited for;
 - ``deploy_wait``: the team ready, waiting for the deploy order;
-- ``transit``: the drive to the site.
+- ``transit``: the drive to the site (``where``: the base that arrived last, with ``team.bases``).
+
+With ``team.bases`` a departure's path runs through the base that left (or arrived) last: its
+``deploy_wait`` from the moment it could leave (as a convoy, when the base ready last was ready),
+and that base's last unit or its own ``loading`` (``where``: the base).
 
 A milestone's chain can pass through one organisation or link more than once; ``where`` names the
 organisation, the link (``sender->receiver``), the unit, or is empty.
@@ -45,7 +53,12 @@ import numpy as np
 
 from .events import (
     ACCIDENT,
+    BASE_DEPARTED,
+    BASE_ON_SITE,
+    BASE_READY,
     CALLOUT_STARTED,
+    CLS,
+    DETAIL,
     MESSAGE,
     MESSAGE_RECEIVED,
     MESSAGE_SENT,
@@ -72,8 +85,8 @@ if TYPE_CHECKING:
 
     from .scenario.models import Scenario
 
-COMPONENTS = ("class_wait", "queueing", "handling", "transmission", "holding", "callout", "loading",
-              "deploy_wait", "transit")
+COMPONENTS = ("class_wait", "queueing", "handling", "sending", "transmission", "holding", "callout",
+              "loading", "deploy_wait", "transit")
 """Every component, in the order a chain passes them."""
 
 CSV_COLUMNS = ("replication", "metric", "component", "where", "minutes")
@@ -97,10 +110,22 @@ class Step:
 class _Index:
     """The links of one log's chain, looked up by id: tasks, messages, team milestones."""
 
-    def __init__(self, log: EventLog) -> None:
+    def __init__(self, log: EventLog, scenario: Scenario | None = None) -> None:
+        team = None if scenario is None else scenario.team
+        self.convoy = team is None or team.departure == "convoy"
+        self.base_units: dict[str, list[str]] = {}
+        """With ``team.bases``: each base's units."""
+        for name, unit in (team.units.items() if team is not None else ()):
+            self.base_units.setdefault(unit.base or "", []).append(name)
+        self.base_ready: dict[str, tuple[float, str]] = {}
+        self.base_departed: dict[str, float] = {}
+        self.base_on_site: dict[str, float] = {}
+        self.team_ready_base = self.departed_base = self.on_site_base = ""
         self.tasks: dict[int, list] = {}  # task id -> [org, message, queued, started, finished]
         self.messages: dict[int, list] = {}  # message id -> [sender, receiver, task, sent, received]
         self.notified: dict[str, int] = {}  # organisation -> the first message it received
+        self.notified_of: dict[tuple[str, str], int] = {}  # (organisation, class) -> the first message
+        self.declared: dict[str, int] = {}  # class -> the class change that declared it
         self.callout: tuple[float, int] | None = None
         self.ready: dict[str, float] = {}
         self.team_ready: tuple[float, str] | None = None
@@ -121,19 +146,30 @@ class _Index:
                 m = r[MESSAGE]
                 if r[SENDER] == ACCIDENT:
                     self.messages[m] = [ACCIDENT, r[RECEIVER], 0, 0.0, t]
+                    self.declared.setdefault(r[CLS], m)
                 else:
                     self.messages[m][4] = t
                 self.notified.setdefault(r[ORG], m)
+                self.notified_of.setdefault((r[ORG], r[CLS]), m)
             elif typ == CALLOUT_STARTED:
                 self.callout = (t, r[TASK])
             elif typ == UNIT_READY:
                 self.ready.setdefault(r[UNIT], t)
             elif typ == TEAM_READY:
                 self.team_ready = (t, r[UNIT])
+                self.team_ready_base = r[DETAIL]
             elif typ == TEAM_DEPARTED:
                 self.departed = t
+                self.departed_base = r[DETAIL]
             elif typ == TEAM_ON_SITE:
                 self.on_site = t
+                self.on_site_base = r[DETAIL]
+            elif typ == BASE_READY:
+                self.base_ready[r[ORG]] = (t, r[UNIT])
+            elif typ == BASE_DEPARTED:
+                self.base_departed[r[ORG]] = t
+            elif typ == BASE_ON_SITE:
+                self.base_on_site[r[ORG]] = t
 
     # A path is a tuple of steps ``(component, where, start, end)``, latest first. The paths of
     # the milestones share their beginnings (every team milestone starts with the call-out's
@@ -147,7 +183,9 @@ class _Index:
             if sender == ACCIDENT:
                 path = (("class_wait", "", 0.0, received),)
             else:
-                path = (("transmission", f"{sender}->{receiver}", sent, received), *self.task_path(task))
+                org, finished = self.tasks[task][0], self.tasks[task][4]
+                path = (("transmission", f"{sender}->{receiver}", sent, received),
+                        ("sending", org, finished, sent), *self.task_path(task))
             self._paths[m] = path
         return path
 
@@ -164,6 +202,8 @@ class _Index:
 
     def departure_path(self) -> tuple:
         assert self.team_ready is not None and self.departed is not None
+        if self.base_departed:  # team.bases: the departure of the base that left last
+            return self.base_departure_path(self.departed_base)
         ready, last = self.team_ready
         wait = ("deploy_wait", "", ready, self.departed)
         if last:
@@ -172,9 +212,27 @@ class _Index:
         first = min(self.ready, key=self.ready.__getitem__)
         return (wait, ("loading", "", self.ready[first], ready), *self.unit_path(first))
 
+    def base_departure_path(self, base: str) -> tuple:
+        """With ``team.bases``: back from base ``base`` leaving. As a convoy it left when every base
+        was ready (the one ready last limits it), else when it was ready itself; then the order."""
+        departed = self.base_departed[base]
+        limiting = self.team_ready_base if self.convoy else base
+        ready, last = self.base_ready[limiting]
+        wait = ("deploy_wait", "", ready, departed)
+        if last:
+            return (wait, *self.unit_path(last))
+        # the base's vehicles were loaded last; loading began when its first unit was ready
+        first = min((u for u in self.base_units[limiting] if u in self.ready), key=self.ready.__getitem__)
+        return (wait, ("loading", limiting, self.ready[first], ready), *self.unit_path(first))
+
     def path(self, metric: str, units: Iterable[str]) -> tuple | None:
         """The path of a milestone metric, latest step first; None if it did not happen."""
         prefix, _, name = metric.partition(":")
+        if prefix == "notified" and "@" in name:  # the first message about one class
+            key = tuple(name.split("@", 1))
+            return self.message_path(self.notified_of[key]) if key in self.notified_of else None
+        if prefix == "declared":  # the class change itself: all class_wait
+            return self.message_path(self.declared[name]) if name in self.declared else None
         if prefix == "notified":
             return self.message_path(self.notified[name]) if name in self.notified else None
         if prefix == "callout_started":
@@ -186,11 +244,20 @@ class _Index:
             if any(u not in self.ready for u in units):
                 return None
             return self.unit_path(max(units, key=self.ready.__getitem__))  # the first of equals
+        if prefix == "base_on_site":
+            if name not in self.base_on_site:
+                return None
+            return (("transit", name, self.base_departed[name], self.base_on_site[name]),
+                    *self.base_departure_path(name))
         if prefix == "team_departed":
             return None if self.departed is None else self.departure_path()
         if prefix == "team_on_site":
             if self.on_site is None:
                 return None
+            if self.base_departed:  # team.bases: the base that arrived last
+                base = self.on_site_base
+                return (("transit", base, self.base_departed[base], self.on_site),
+                        *self.base_departure_path(base))
             return (("transit", "", self.departed, self.on_site), *self.departure_path())
         raise ValueError(f"{metric!r} is not a milestone metric (see nukesim.scenario.metricdefs)")
 
@@ -203,7 +270,7 @@ def critical_path(log: EventLog, metric: str, scenario: Scenario) -> list[Step] 
 def critical_paths(log: EventLog, scenario: Scenario, metrics: Iterable[str] | None = None
                    ) -> dict[str, list[Step] | None]:
     """The critical path of every milestone metric (or of ``metrics``); None where it is missing."""
-    x = _Index(log)
+    x = _Index(log, scenario)
     out: dict[str, list[Step] | None] = {}
     for metric in milestone_names(scenario) if metrics is None else metrics:
         path = x.path(metric, scenario.team.units)
@@ -214,7 +281,7 @@ def critical_paths(log: EventLog, scenario: Scenario, metrics: Iterable[str] | N
 def attribution_rows(log: EventLog, scenario: Scenario) -> list[tuple[str, str, str, float]]:
     """``(metric, component, where, minutes)`` of one replication: every milestone's path summed
     by component and where, in chain order, zero minutes left out (the rows of attribution.csv)."""
-    x = _Index(log)
+    x = _Index(log, scenario)
     units = scenario.team.units
     rows: list[tuple[str, str, str, float]] = []
     for metric in milestone_names(scenario):

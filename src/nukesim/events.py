@@ -84,11 +84,14 @@ MESSAGE_FAILED = "failed"
 MESSAGE_RETRIED = "retried"
 MESSAGE_REROUTED = "rerouted"
 MESSAGE_LOST = "lost"
+MESSAGE_RESENT = "resent"
 # Work at an organisation ------------------------------------------------------------------------
 TASK_QUEUED = "queued"
 TASK_STARTED = "started"
 TASK_FINISHED = "finished"
 STAFF_CHANGED = "staff"
+CALLS_BEGIN = "calling"
+CALLS_END = "calls_done"
 # The team ---------------------------------------------------------------------------------------
 CALLOUT_STARTED = "callout"
 MEMBER_PAGED = "paged"
@@ -98,6 +101,9 @@ MEMBER_ASSEMBLED = "assembled"
 UNIT_READY = "unit_ready"
 VEHICLE_LOADED = "vehicle_loaded"
 TEAM_READY = "team_ready"
+BASE_READY = "base_ready"
+BASE_DEPARTED = "base_departed"
+BASE_ON_SITE = "base_on_site"
 TEAM_DEPARTED = "departed"
 TEAM_ON_SITE = "on_site"
 # The run ----------------------------------------------------------------------------------------
@@ -144,11 +150,17 @@ EVENT_TYPES: dict[str, EventType] = _types(
               {**_MESSAGE, "channel": "channel tried again"}),
     EventType(MESSAGE_REROUTED, "the sender falls back to the link's next channel",
               {**_MESSAGE, "channel": "next channel"}),
-    EventType(MESSAGE_LOST, "no channel got through, or there is no link",
+    EventType(MESSAGE_LOST, "no channel got through (in the last round, with `resend`), or there is no link",
               {**_MESSAGE, "channel": "last channel tried (empty when there is no link)"}),
+    EventType(MESSAGE_RESENT, "the sender starts the link's channel list again (link `resend`)",
+              {**_MESSAGE, "channel": "first channel of the link", "n": "round (1 for the first resend)",
+               "detail": "`after` (its time came) or `restored` (a channel came back from an outage)"}),
     EventType(TASK_QUEUED, "work arrives for the organisation's staff", _TASK),
     EventType(TASK_STARTED, "a person takes the work on", _TASK),
     EventType(TASK_FINISHED, "the work is done (and the handler's messages are sent)", _TASK),
+    EventType(CALLS_BEGIN, "the person who handled a task stays on to make its calls (links that `occupies`)",
+              {**_TASK, "n": "calls to make"}),
+    EventType(CALLS_END, "that person's last call is over: the person is free again", _TASK),
     EventType(STAFF_CHANGED, "the number of people on duty changes",
               {"org": "organisation", "n": "staff level"}),
     EventType(OUTAGE_APPLIED, "an organisation or channel becomes unavailable or available again",
@@ -179,20 +191,34 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType(UNIT_READY, "enough of a unit's members have assembled",
               {"org": "unit", "cls": "class", "actor": "the member whose assembly completed it",
                "unit": "unit", "n": "members needed"}),
-    EventType(VEHICLE_LOADED, "a vehicle is loaded", {**_TEAM, "n": "vehicle number"}),
+    EventType(VEHICLE_LOADED, "a vehicle is loaded",
+              {**_TEAM, "n": "vehicle number", "detail": "its base (with team.bases)"}),
     EventType(TEAM_READY, "the deploying units are ready and every vehicle loaded",
               {**_TEAM, "unit": "the unit ready last, or empty when the vehicles were last",
-               "n": "vehicles"}),
-    EventType(TEAM_DEPARTED, "the team leaves (ready, and ordered if an order is needed)",
-              {**_TEAM, "task": "the deploy task whose end gave the order (0 if none was needed)"}),
-    EventType(TEAM_ON_SITE, "the team arrives on site", _TEAM),
+               "n": "vehicles", "detail": "the base ready last (with team.bases)"}),
+    EventType(BASE_READY, "with team.bases: the base's deploying units are ready and its vehicles loaded",
+              {"org": "base", "cls": "class",
+               "unit": "the base's deploying unit ready last, or empty when its vehicles were last",
+               "n": "the base's vehicles", "detail": "base"}),
+    EventType(BASE_DEPARTED, "with team.bases: the base's part of the team leaves",
+              {"org": "base", "cls": "class", "task": "the deploy task (0 if none was needed)",
+               "detail": "base"}),
+    EventType(BASE_ON_SITE, "with team.bases: the base's part of the team arrives on site",
+              {"org": "base", "cls": "class", "detail": "base"}),
+    EventType(TEAM_DEPARTED, "the team leaves (ready, and ordered if an order is needed; with bases, "
+              "the last base leaves)",
+              {**_TEAM, "task": "the deploy task whose end gave the order (0 if none was needed)",
+               "detail": "the base that left last (with team.bases)"}),
+    EventType(TEAM_ON_SITE, "the team arrives on site (with bases, the last base arrives)",
+              {**_TEAM, "detail": "the base that arrived last (with team.bases)"}),
     EventType(ENDED, "the run ends", {"detail": "`horizon` or `done`"}),
 )
 """Every record type, in the order of docs/engine.md's table."""
 
 MESSAGE_TYPES = frozenset({MESSAGE_SENT, MESSAGE_RECEIVED, MESSAGE_FAILED, MESSAGE_RETRIED, MESSAGE_REROUTED,
-                           MESSAGE_LOST})
+                           MESSAGE_LOST, MESSAGE_RESENT})
 TASK_TYPES = frozenset({TASK_QUEUED, TASK_STARTED, TASK_FINISHED})
+CALL_TYPES = frozenset({CALLS_BEGIN, CALLS_END})
 MEMBER_TYPES = frozenset({MEMBER_PAGED, MEMBER_UNREACHABLE, MEMBER_ACKNOWLEDGED, MEMBER_ASSEMBLED})
 
 CSV_COLUMNS = ("replication", *Event._fields)

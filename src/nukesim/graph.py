@@ -9,20 +9,23 @@ runs. So the questions that matter are asked of the message flow, not of the dra
   ``send`` with no link to carry it, a kind the receiver has no handler for, an order from an
   organisation without authority, an approval or ``wait_for`` nobody ever sends, a team that no
   chain of handlers can call out;
-* **expected times** — the earliest *expected* time at which each organisation receives each
-  kind of message about each class, and the fastest chain of messages to the call-out. Every
-  link costs the mean delay of its primary channel and every handler its mean handling time
-  (times its organisation's ``slowdown`` for the period it starts in); an ordinary handler runs
-  on the earliest message, a ``wait_for`` handler on the *k*-th earliest of its listed senders
-  (once, with the class of that message, as in the engine), a ``once`` handler on the earliest
-  message of any class, a handler with an approval at the later of its message and the approval.
-  With costs that are never negative, delivering messages in time order (Dijkstra's idea, where
-  Bellman-Ford would re-relax every rule until nothing changes) settles each time the first time
-  it is reached, and is what lets ``wait_for`` and ``once`` fire once as the engine does (a
-  ``slowdown`` can make a later copy of a message finish sooner, at the turn of a period; the
-  first copy still counts, as a ``once`` handler in the engine would have it). These are means throughout: a
-  quick deterministic estimate, not the mean of the simulated minimum (queueing for staff,
-  channel failures, retries and shifts are left to the simulation);
+* **expected times** — the earliest *expected* time at which each organisation receives each kind
+  of message about each class, and the fastest chain of messages to the call-out. Every link costs
+  the mean delay of its primary channel plus its own ``delay`` (after the sender's earlier calls
+  of the same task, on links that ``occupies`` it), every handler its mean handling
+  time (times its organisation's ``slowdown`` for the period it starts in); an ordinary handler
+  runs on the earliest message, a ``wait_for`` handler on the *k*-th earliest of its listed
+  senders (once, with the class of that message, as in the engine), a ``once`` handler on the
+  earliest message of any class, a handler with an approval at the later of its message and the
+  approval. With costs that are never negative, delivering messages in time order (Dijkstra's
+  idea, where Bellman-Ford would re-relax every rule until nothing changes) settles each time the
+  first time it is reached, and is what lets ``wait_for`` and ``once`` fire once as the engine
+  does (a ``slowdown`` can make a later copy of a message finish sooner, at the turn of a period;
+  the first copy still counts, as a ``once`` handler in the engine would have it). A class change
+  given ``after`` the previous one comes at its mean time, and the accident is taken to escalate
+  through its whole timeline (``stop`` is ignored). These are means
+  throughout: a quick deterministic estimate, not the mean of the simulated minimum (queueing for
+  staff, channel failures, retries and shifts are left to the simulation);
 * **single points of failure** — organisations, links and channels whose loss alone makes the
   call-out (or a required deploy order) unreachable under those same AND / k-of-n rules.
 
@@ -67,7 +70,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
     kinds = _kinds_by_link(scenario)
     for link in scenario.links:
         graph.add_edge(link.from_, link.to, channel=link.channel, fallbacks=list(link.fallbacks),
-                       delay=scenario.channels[link.channel].delay.mean,
+                       delay=scenario.channels[link.channel].delay.mean + link.delay.mean,
                        kinds=sorted(kinds.get((link.from_, link.to), ())))
     return graph
 
@@ -104,7 +107,7 @@ class _Times:
 def _expected_times(scenario: Scenario, *, without_org: str | None = None,
                     without_link: int | None = None, without_channel: str | None = None,
                     relevant: set[tuple[str, str]] | None = None, goals: frozenset[str] = frozenset(),
-                    chains: dict[tuple[str, str], tuple[int, list[tuple[str, float]]]] | None = None,
+                    chains: dict[tuple[str, str], tuple[int, list[tuple[str, float]], bool]] | None = None,
                     until: float = INF) -> _Times:
     """Earliest expected times, optionally with one organisation, link or channel lost.
 
@@ -122,12 +125,13 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
     s = scenario
     chains = chains if chains is not None else _chains(s)
 
-    def carrier(org: str, to: str) -> tuple[str, float] | None:
-        """The channel that carries a message from ``org`` to ``to``, and its mean delay."""
+    def carrier(org: str, to: str) -> tuple[str, float, bool] | None:
+        """The channel that carries a message from ``org`` to ``to``, its mean delay (with the
+        link's own), and whether a transmission keeps the sender busy (``occupies``)."""
         found = chains.get((org, to))
         if found is None or found[0] == without_link or without_org in (org, to):
             return None
-        return next(((c, d) for c, d in found[1] if c != without_channel), None)
+        return next(((c, d, found[2]) for c, d in found[1] if c != without_channel), None)
 
     times = _Times()
     queue: list[tuple[float, int, ArrivalKey, FiringKey | None, str | None]] = []
@@ -141,8 +145,9 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
     pending = set(goals)  # goal kinds the team organisation has not acted on yet
 
     if s.accident.site != without_org:
-        for change in (c for c in s.accident.timeline if c.at < until):
-            post(change.at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
+        for change, at in zip(s.accident.timeline, s.accident.mean_times(), strict=True):
+            if at < until:
+                post(at, (s.accident.site, CLASS_CHANGE, change.class_, None), None, None)
     plans = organisation_handler_plans(s)
     states = {org: HandlerState() for org in s.organisations}  # what each one's handlers remember
 
@@ -156,13 +161,18 @@ def _expected_times(scenario: Scenario, *, without_org: str | None = None,
         times.fired[key] = (trigger, done)
         if org == team:
             pending.discard(handler.on)
+        free = done  # when the sender is free of the handler's earlier calls (links that occupy it)
         for send in handler.send:
+            carried = carrier(org, send.to)
+            if carried is None:  # without a link the message is lost
+                continue
+            channel, delay, occupies = carried
+            sent = free
+            if occupies:
+                free += delay
             if send.kind in ORDER_KINDS and org not in getattr(s.authority, send.kind):
                 continue  # unified command: an order without authority is not acted on
-            carried = carrier(org, send.to)
-            if carried is not None:  # without a link the message is lost
-                channel, delay = carried
-                post(done + delay, (send.to, send.kind, cls, org), key, channel)
+            post(sent + delay, (send.to, send.kind, cls, org), key, channel)
 
     rank = {c: i for i, c in enumerate(s.classes)}
     while queue and (pending or not goals):
@@ -191,8 +201,10 @@ def _check(s: Scenario) -> Iterator[Problem]:
     graph = build_graph(s)
     site, team = s.accident.site, s.team.organisation
     reachable = nx.descendants(graph, site) | {site}
-    for name in s.organisations:
-        if name not in reachable:
+    for name, org in s.organisations.items():
+        # an organisation with routine work and no handlers needs no link: it is there for its
+        # wait and utilisation (a baseline), and no message could ever be meant for it
+        if name not in reachable and (org.handlers or org.background is None):
             yield Problem(("organisations", name),
                           f"'{name}' cannot be reached from the accident site '{site}' over any link; "
                           f"add a link to it, or remove it")
@@ -263,7 +275,8 @@ def _check(s: Scenario) -> Iterator[Problem]:
 
 def _after_horizon(s: Scenario, times: _Times, kinds: set[str]) -> Iterator[Problem]:
     """A goal that only a class change at or after the horizon sets going: every run misses it."""
-    late = [i for i, c in enumerate(s.accident.timeline) if c.at >= s.horizon]
+    at = s.accident.mean_times()  # an entry given ``after`` the previous one: at its mean
+    late = [i for i, t in enumerate(at) if t >= s.horizon]
     if not late:
         return
     goals = [(MOBILISE, "the call-out can start")]
@@ -276,9 +289,10 @@ def _after_horizon(s: Scenario, times: _Times, kinds: set[str]) -> Iterator[Prob
         early = early or _expected_times(s, until=s.horizon)
         if early.done_on(s.team.organisation, kind, s)[0] == INF:
             change = s.accident.timeline[late[0]]
-            yield Problem(("accident", "timeline", late[0], "at"),
+            yield Problem(("accident", "timeline", late[0], "at" if change.at is not None else "after"),
                           f"{what} only after this class change ('{change.class_}' at "
-                          f"{format_duration(change.at)}), which comes at or after the horizon "
+                          f"{format_duration(at[late[0]])}{'' if change.at is not None else ' on average'}), "
+                          f"which comes at or after the horizon "
                           f"({format_duration(s.horizon)}): every run would miss it; move the class "
                           f"change earlier or extend the horizon")
             return
@@ -459,10 +473,13 @@ def _chain(times: _Times, last: FiringKey | None) -> list[Step]:
     return steps[::-1]
 
 
-def _chains(s: Scenario) -> dict[tuple[str, str], tuple[int, list[tuple[str, float]]]]:
-    """``(from, to)`` → the link's number and its channels in order, with their mean delays."""
-    return {(link.from_, link.to): (i, [(c, s.channels[c].delay.mean)
-                                        for c in (link.channel, *link.fallbacks)])
+def _chains(s: Scenario) -> dict[tuple[str, str], tuple[int, list[tuple[str, float]], bool]]:
+    """``(from, to)`` → the link's number, its channels in order with their mean delays (plus the
+    link's own), and whether its transmissions keep the sender busy (``occupies``)."""
+    return {(link.from_, link.to): (i, [(c, s.channels[c].delay.mean + link.delay.mean)
+                                        for c in (link.channel, *link.fallbacks)],
+                                    s.channels[link.channel].occupies if link.occupies is None
+                                    else link.occupies)
             for i, link in enumerate(s.links)}
 
 

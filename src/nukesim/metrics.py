@@ -12,10 +12,16 @@ from __future__ import annotations
 import math
 
 from .events import (
+    ACCIDENT,
+    BASE_ON_SITE,
     CALLOUT_STARTED,
+    CALLS_BEGIN,
+    CALLS_END,
+    CLS,
     ENDED,
     MESSAGE_RECEIVED,
     ORG,
+    SENDER,
     STAFF_CHANGED,
     TASK,
     TASK_FINISHED,
@@ -33,9 +39,88 @@ from .scenario.models import Scenario
 NAN = float("nan")
 
 _WANTED = frozenset({MESSAGE_RECEIVED, TASK_QUEUED, TASK_STARTED, TASK_FINISHED, STAFF_CHANGED,
-                     CALLOUT_STARTED, UNIT_READY, TEAM_DEPARTED, TEAM_ON_SITE, ENDED})
+                     CALLOUT_STARTED, UNIT_READY, TEAM_DEPARTED, TEAM_ON_SITE, ENDED, CALLS_BEGIN,
+                     CALLS_END, BASE_ON_SITE})
 _FIRST_ONLY = {CALLOUT_STARTED: "callout_started", TEAM_DEPARTED: "team_departed",
                TEAM_ON_SITE: "team_on_site"}
+
+
+def _per_class(log: EventLog, scenario: Scenario, out: dict[str, float]) -> None:
+    """``declared:<class>``, ``notified:<org>@<class>`` and ``since_declared:<org>@<class>``.
+
+    A pass of its own over the received messages, made only for a scenario that asks for these
+    metrics (``class_milestones``), so that other scenarios pay nothing for them.
+    """
+    site, wanted = scenario.accident.site, set(scenario.class_milestones)
+    declared: dict[str, float] = {}
+    first: dict[tuple[str, str], float] = {}
+    for r in log.core:
+        if r[1] != MESSAGE_RECEIVED:
+            continue
+        org, cls, t = r[ORG], r[CLS], r[0]
+        if org == site and r[SENDER] == ACCIDENT:
+            declared.setdefault(cls, t)
+        if org in wanted:
+            first.setdefault((org, cls), t)
+    for cls, t in declared.items():
+        out[f"declared:{cls}"] = t
+    for (org, cls), t in first.items():
+        out[f"notified:{org}@{cls}"] = t
+        if cls in declared:
+            out[f"since_declared:{org}@{cls}"] = t - declared[cls]
+
+
+def _windowed(log: EventLog, scenario: Scenario, out: dict[str, float], a: float, b: float) -> None:
+    """``wait:`` and ``utilization:`` over the window ``[a, b]`` (``measurement``).
+
+    The wait of each task queued in the window: until it started, or until ``b`` if it had not by
+    then. Busy staff-minutes and the integral of the staff level, each clipped to the window.
+    """
+    for org in scenario.organisations:
+        out[f"wait:{org}"] = out[f"utilization:{org}"] = NAN
+    queued: dict[int, tuple[str, float]] = {}
+    running: dict[int, tuple[str, float]] = {}
+    waits: dict[str, list[float]] = {}
+    busy: dict[str, float] = {}
+    staff: dict[str, list[float]] = {}  # org -> [last t, last level, integral over the window]
+
+    def overlap(start: float, stop: float) -> float:
+        return max(0.0, min(stop, b) - max(start, a))
+
+    for r in log.core:
+        typ, t = r[1], r[0]
+        if typ == TASK_QUEUED:
+            if a <= t < b:
+                queued[r[TASK]] = (r[ORG], t)
+        elif typ in (TASK_STARTED, CALLS_BEGIN):
+            if typ == TASK_STARTED and r[TASK] in queued:
+                org, q = queued.pop(r[TASK])
+                acc = waits.setdefault(org, [0.0, 0])
+                acc[0] += min(t, b) - q
+                acc[1] += 1
+            running[r[TASK]] = (r[ORG], t)
+        elif typ in (TASK_FINISHED, CALLS_END):
+            org, started = running.pop(r[TASK])
+            busy[org] = busy.get(org, 0.0) + overlap(started, t)
+        elif typ == STAFF_CHANGED:
+            level = staff.get(r[ORG])
+            if level is None:
+                staff[r[ORG]] = [t, r[N], 0.0]
+            else:
+                level[2] += level[1] * overlap(level[0], t)
+                level[0], level[1] = t, r[N]
+    for org, q in queued.values():
+        acc = waits.setdefault(org, [0.0, 0])
+        acc[0] += b - q
+        acc[1] += 1
+    for org, (total, count) in waits.items():
+        out[f"wait:{org}"] = total / count
+    for org, started in running.values():
+        busy[org] = busy.get(org, 0.0) + overlap(started, b)
+    for org, (t, level, integral) in staff.items():
+        capacity = integral + level * overlap(t, b)
+        if capacity > 0:
+            out[f"utilization:{org}"] = busy.get(org, 0.0) / capacity
 
 
 def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
@@ -77,14 +162,23 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
             else:
                 level[2] += level[1] * (t - level[0])
                 level[0], level[1] = t, r[N]
+        elif typ == CALLS_BEGIN:  # the person stays busy with the task's calls
+            running[r[TASK]] = (r[ORG], t)
+        elif typ == CALLS_END:
+            org, started = running.pop(r[TASK])
+            busy[org] = busy.get(org, 0.0) + (t - started)
         elif typ == UNIT_READY:
             firsts.setdefault(f"unit_ready:{r[ORG]}", t)
+        elif typ == BASE_ON_SITE:
+            firsts.setdefault(f"base_on_site:{r[ORG]}", t)
         elif typ == ENDED:
             end = t
         else:
             firsts.setdefault(_FIRST_ONLY[typ], t)
     if end is None:
         end = log.end
+    if scenario.class_milestones:
+        _per_class(log, scenario, out)
 
     for org, t in notified.items():
         out[f"notified:{org}"] = t
@@ -104,4 +198,7 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
         capacity = integral + level * (end - t)
         if capacity > 0:
             out[f"utilization:{org}"] = busy.get(org, 0.0) / capacity
+    if scenario.window is not None or scenario.measurement.warmup:  # instead: over the window
+        window = scenario.window or (0.0, end)
+        _windowed(log, scenario, out, window[0], min(window[1], end))
     return out

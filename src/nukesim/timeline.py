@@ -16,7 +16,12 @@ from datetime import timedelta
 from .events import (
     ACCIDENT,
     BACKGROUND,
+    BASE_DEPARTED,
+    BASE_ON_SITE,
+    BASE_READY,
     CALLOUT_STARTED,
+    CALLS_BEGIN,
+    CALLS_END,
     ENDED,
     INJECT_APPLIED,
     MEMBER_ACKNOWLEDGED,
@@ -27,6 +32,7 @@ from .events import (
     MESSAGE_LOST,
     MESSAGE_RECEIVED,
     MESSAGE_REROUTED,
+    MESSAGE_RESENT,
     MESSAGE_RETRIED,
     MESSAGE_SENT,
     OUTAGE_APPLIED,
@@ -84,6 +90,8 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
     end = None
     last = 0.0  # the last time anything happened but routine work and staff changes
     staff_rows: list[int] = []
+    fleet = team.vehicles.count + sum(b.vehicles.count for b in team.bases.values())
+    departed_from: dict[str, float] = {}
     for e in log:
         t, typ, org, kind, cls = e.t, e.type, e.org, e.kind, e.cls
         if typ != STAFF_CHANGED and typ != ENDED and kind != BACKGROUND:
@@ -107,6 +115,9 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             row(t, org, f"reroutes {kind}", f"to {e.receiver} via {e.channel}")
         elif typ == MESSAGE_LOST:
             row(t, org, f"{kind} lost", f"to {e.receiver}: no channel got through")
+        elif typ == MESSAGE_RESENT:
+            why = "a channel is back" if e.detail == "restored" else "after the resend interval"
+            row(t, org, f"sends {kind} again (round {e.n})", f"to {e.receiver} via {e.channel}: {why}")
         elif kind == BACKGROUND and typ in (TASK_QUEUED, TASK_STARTED, TASK_FINISHED):
             continue
         elif typ == TASK_QUEUED:
@@ -120,6 +131,11 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
         elif typ == STAFF_CHANGED:
             staff_rows.append(len(rows))
             row(t, org, f"{e.n} on duty", "")
+        elif typ == CALLS_BEGIN:
+            calls = f"{e.n} call{'s' if e.n != 1 else ''}"
+            row(t, org, f"makes the calls of {about}", f"{calls}, one after another")
+        elif typ == CALLS_END:
+            row(t, org, f"calls of {about} done", "free again")
         elif typ == OUTAGE_APPLIED:
             row(t, org, "unavailable" if e.detail == "begins" else "available again", kind)
         elif typ == INJECT_APPLIED:
@@ -149,13 +165,20 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
                 f" ({len(u.unreachable)} unreachable so far)")
         elif typ == VEHICLE_LOADED:
             vehicles.append(t)
-            if len(vehicles) == team.vehicles.count:
+            if len(vehicles) == fleet:
                 row(t, org, "vehicles loaded", f"all {len(vehicles)}, the first at "
                     f"{format_time(scenario, vehicles[0])}")
         elif typ == TEAM_DEPARTED:
             departed = t
             deploy = team.deploy.units
             row(t, "team", "departs for the site", "all units" if deploy == "all" else ", ".join(deploy))
+        elif typ == BASE_READY:
+            row(t, org, "base ready to leave", f"{e.n} vehicles loaded")
+        elif typ == BASE_DEPARTED:
+            departed_from[org] = t
+            row(t, org, "leaves for the site", "")
+        elif typ == BASE_ON_SITE:
+            row(t, org, "on site", f"after {t - departed_from.get(org, t):.1f} min in transit")
         elif typ == TEAM_ON_SITE:
             row(t, "team", "on site", f"after {t - departed:.1f} min in transit" if departed is not None
                 else "")
@@ -173,8 +196,8 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             if again:
                 detail += f" ({again} {verb} again)"
             row(u.last_call, name, f"{len(u.paged)} of {size} members {verb}", detail, order=u.last_row)
-    if vehicles and len(vehicles) < team.vehicles.count:
-        row(end, team.organisation, "vehicles not all loaded", f"{len(vehicles)} of {team.vehicles.count}")
+    if vehicles and len(vehicles) < fleet:
+        row(end, team.organisation, "vehicles not all loaded", f"{len(vehicles)} of {fleet}")
     ready = {e.unit for e in log if e.type == UNIT_READY}
     for name, u in units.items():
         if u.paged and name not in ready:

@@ -120,7 +120,8 @@ def run_exercise(
             "script_sha256": file_sha256(script) if script else None,
         }
         writer = Journal(journal_path, header) if journal_path is not None else None
-    env = PacedEnvironment(None if resume is not None else live_speed)
+    env = PacedEnvironment(None if resume is not None else live_speed,
+                           initial_time=-scenario.measurement.warmup)  # a warm-up runs before t = 0
     session = Session(
         exercise,
         scenario,

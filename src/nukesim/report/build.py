@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import attribution
 from ..graph import analyse
 from ..scenario.durations import format_duration
 from ..scenario.references import is_time_to_event
@@ -26,8 +27,7 @@ from .resim import ASSEMBLY_SAMPLE, assembly_curves, event_log, readiness_thresh
 from .timeaxis import utc_offset
 
 HEADLINE = ("team_mobilized", "callout_started")
-COMPONENTS = ("class_wait", "queueing", "handling", "transmission", "holding", "callout", "loading",
-              "deploy_wait", "transit")
+COMPONENTS = attribution.COMPONENTS
 
 
 @dataclass

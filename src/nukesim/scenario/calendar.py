@@ -10,26 +10,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .models import Calendar, Organisation, Scenario
+from .models import PERIODS, Calendar, Organisation, Scenario, in_window
 
 WEEKDAY_INDEX = {d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 
 
 def period_at(scenario: Scenario, t: float) -> str:
-    """``"day"``, ``"night"`` or ``"weekend"`` at ``t`` minutes after the start."""
+    """``"day"``, ``"night"``, ``"weekend"`` (or, with ``calendar.late_night``, ``"late_night"`` or
+    ``"weekend_night"``) at ``t`` minutes after the start."""
     return _period(scenario.calendar, scenario.start + timedelta(minutes=t))
 
 
 def _period(cal: Calendar, when) -> str:
-    weekend = {WEEKDAY_INDEX[d] for d in cal.weekend}
-    if when.weekday() in weekend or when.date() in cal.holidays:
-        return "weekend"
+    day = when.date()
+    weekend = (when.weekday() in {WEEKDAY_INDEX[d] for d in cal.weekend} and day not in cal.workdays
+               or day in cal.holidays)
     minute = when.hour * 60 + when.minute + when.second / 60
+    if cal.late_night is not None and in_window(minute, cal.late_night):
+        return "weekend_night" if weekend else "late_night"
+    if weekend:
+        return "weekend"
     return "day" if cal.day[0] <= minute < cal.day[1] else "night"
-
-
-def _day_boundaries(cal: Calendar) -> list[float]:
-    return sorted({0.0, cal.day[0], cal.day[1], *cal.shift_changes})
 
 
 def period_changes(scenario: Scenario) -> list[tuple[float, str]]:
@@ -46,9 +47,10 @@ def _minutes_after_midnight(start) -> float:
 def _period_changes(cal: Calendar, start, horizon: float) -> list[tuple[float, str]]:
     out = [(0.0, _period(cal, start))]
     offset = _minutes_after_midnight(start)
+    bounds = sorted({0.0, cal.day[0], cal.day[1], *(cal.late_night or ())})
     day = 0
     while True:
-        for b in (0.0, cal.day[0], cal.day[1]):
+        for b in bounds:
             t = day * 1440 + b - offset
             if t <= 0:
                 continue
@@ -73,7 +75,7 @@ def staff_schedule(scenario: Scenario, org: Organisation) -> list[tuple[float, i
     else:
         changes_at, handover, during = cal.shift_changes, cal.handover, 0
     changes = period_changes(scenario)
-    level = {p: org.staff[p] for p in ("day", "night", "weekend")}
+    level = {p: org.staff[p] for p in PERIODS}
     events: list[tuple[float, int]] = [(t, level[p]) for t, p in changes]
     if changes_at and handover > 0:
         offset = _minutes_after_midnight(scenario.start)

@@ -33,10 +33,16 @@ class HandlerPlan:
     time: object
     sends: tuple[tuple[str, str], ...]
     """``(to, kind)`` in the order listed."""
+    calls: tuple[bool, ...] = ()
+    """Per send: whether its link keeps the sender busy (``occupies``); empty when none does."""
 
 
-def handler_plans(scenario: Scenario, name: str) -> dict[str, tuple[HandlerPlan, ...]]:
-    """The handlers of organisation ``name`` by the message kind they react to, in scenario order."""
+def handler_plans(scenario: Scenario, name: str, calling: frozenset[tuple[str, str]] = frozenset()
+                  ) -> dict[str, tuple[HandlerPlan, ...]]:
+    """The handlers of organisation ``name`` by the message kind they react to, in scenario order.
+
+    ``calling``: the links ``(from, to)`` whose messages keep the sender busy (the engine's plan
+    knows them; the rules here do not need them)."""
     rank = {c: i for i, c in enumerate(scenario.classes)}
     by_kind: dict[str, list[HandlerPlan]] = {}
     for i, h in enumerate(scenario.organisations[name].handlers):
@@ -50,8 +56,14 @@ def handler_plans(scenario: Scenario, name: str) -> dict[str, tuple[HandlerPlan,
             once=h.once and h.wait_for is None,
             time=h.time,
             sends=tuple((send.to, send.kind) for send in h.send),
+            calls=_calls(name, h.send, calling),
         ))
     return {kind: tuple(hs) for kind, hs in by_kind.items()}
+
+
+def _calls(name: str, sends, calling: frozenset[tuple[str, str]]) -> tuple[bool, ...]:
+    calls = tuple((name, send.to) in calling for send in sends)
+    return calls if any(calls) else ()
 
 
 _PLANS: dict[int, dict[str, dict[str, tuple[HandlerPlan, ...]]]] = {}

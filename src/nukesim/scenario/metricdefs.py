@@ -50,8 +50,15 @@ class MetricDef:
 
     @property
     def per(self) -> str | None:
-        """``organisation``, ``unit``, or None for a single metric."""
-        return self.pattern[len(self.prefix) + 2:-1] if ":" in self.pattern else None
+        """``organisation``, ``unit``, ``class``, ``organisation@class``, or None for a single metric."""
+        if ":" not in self.pattern:
+            return None
+        return self.pattern.split(":", 1)[1].replace("<", "").replace(">", "")
+
+    @property
+    def key(self) -> str:
+        """How a name finds its entry: the prefix, and ``@`` for a per-class family."""
+        return self.prefix + ("@" if "@" in self.pattern else "")
 
 
 METRICS: tuple[MetricDef, ...] = (
@@ -68,13 +75,26 @@ METRICS: tuple[MetricDef, ...] = (
               "ended (its wait so far, so a saturated organisation is not flattered); missing if no task "
               "was queued"),
     MetricDef("utilization:<organisation>", SHARE, "share", False,
-              "busy staff-minutes (started to finished, or to the end for work still running) divided "
+              "busy staff-minutes (started to finished, and `calling` to `calls_done`, or to the end for "
+              "work still running) divided "
               "by the integral of the `staff` level over [0, end]"),
     MetricDef("unit_ready:<unit>", TIME_TO_EVENT, "minutes", True, "the unit's `unit_ready` record"),
+    MetricDef("base_on_site:<base>", TIME_TO_EVENT, "minutes", True,
+              "with `team.bases`: the base's `base_on_site` record (its part of the team on site)"),
+    MetricDef("declared:<class>", TIME_TO_EVENT, "minutes", True,
+              "the class's declaration: the first `received` of a `class_change` about it at the site "
+              "(with `class_milestones`; missing when the accident did not reach the class)"),
+    MetricDef("notified:<organisation>@<class>", TIME_TO_EVENT, "minutes", True,
+              "the first `received` at the organisation of a message about the class (for the "
+              "organisations of `class_milestones`)"),
+    MetricDef("since_declared:<organisation>@<class>", TIME_TO_EVENT, "minutes", False,
+              "`notified:<organisation>@<class>` − `declared:<class>`: the time from the declaration to "
+              "the first message about it at the organisation (the US 15-minute rule); missing when "
+              "either is"),
 )
 """Every metric, in the order ``metric_names`` lists them."""
 
-_BY_PREFIX = {m.prefix: m for m in METRICS}
+_BY_KEY = {m.key: m for m in METRICS}
 
 
 def metric_def(name: str) -> MetricDef:
@@ -82,7 +102,7 @@ def metric_def(name: str) -> MetricDef:
 
     Raises ``KeyError`` for a name no scenario can produce.
     """
-    return _BY_PREFIX[name.split(":", 1)[0]]
+    return _BY_KEY[name.split(":", 1)[0] + ("@" if "@" in name else "")]
 
 
 def is_time_to_event(metric: str) -> bool:
@@ -104,14 +124,27 @@ def is_milestone(metric: str) -> bool:
 def metric_names(scenario: Scenario) -> list[str]:
     """Every metric name this scenario can produce (DESIGN.md §5), in registry order."""
     names: list[str] = []
+    orgs = scenario.class_milestones
+    classes = declared_classes(scenario) if orgs else []
     for m in METRICS:
         if m.per == "organisation":
             names += [f"{m.prefix}:{org}" for org in scenario.organisations]
         elif m.per == "unit":
             names += [f"{m.prefix}:{unit}" for unit in scenario.team.units]
+        elif m.per == "base":
+            names += [f"{m.prefix}:{base}" for base in scenario.team.bases]
+        elif m.per == "class":
+            names += [f"{m.prefix}:{cls}" for cls in classes]
+        elif m.per == "organisation@class":
+            names += [f"{m.prefix}:{org}@{cls}" for org in orgs for cls in classes]
         else:
             names.append(m.pattern)
     return names
+
+
+def declared_classes(scenario: Scenario) -> list[str]:
+    """The classes the accident's timeline may declare, each once, in timeline order."""
+    return list(dict.fromkeys(c.class_ for c in scenario.accident.timeline))
 
 
 def milestone_names(scenario: Scenario) -> list[str]:

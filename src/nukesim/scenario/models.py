@@ -40,7 +40,8 @@ ACCIDENT = "accident"
 """Sender of the class changes the accident delivers to the site; no organisation may be named so."""
 
 CHINA_CLASSES = ["emergency_standby", "plant_emergency", "site_area_emergency", "offsite_emergency"]
-PERIODS = ("day", "night", "weekend")
+PERIODS = ("day", "night", "weekend", "late_night", "weekend_night")
+"""Calendar periods; the last two exist only with ``calendar.late_night`` (else never current)."""
 
 
 class Model(BaseModel):
@@ -115,20 +116,34 @@ def _day_hours(value: object) -> tuple[float, float]:
     raise ValueError(f"expected working hours such as '08:00-18:00', got {value!r}")
 
 
+def _optional_hours(value: object) -> tuple[float, float] | None:
+    return None if value is None else _day_hours(value)
+
+
+def in_window(minute: float, window: tuple[float, float]) -> bool:
+    """Whether a minute of the day falls in ``[start, end)``, a window that may run past midnight."""
+    start, end = window
+    return start <= minute < end if start < end else minute >= start or minute < end
+
+
 T = TypeVar("T")
 
 
 class ByPeriod(Model, Generic[T]):
-    """A value that depends on the calendar period: ``day``, ``night`` or ``weekend``.
+    """A value that depends on the calendar period: ``day``, ``night``, ``weekend``, and with a
+    ``calendar.late_night`` window ``late_night`` and ``weekend_night``.
 
-    Write a single value for all periods, or a mapping; ``night`` defaults to ``day`` and
-    ``weekend`` to ``night``. Factors and probabilities also let ``day`` default to 1, so
-    ``slowdown: {night: 1.55}`` reads as it sounds.
+    Write a single value for all periods, or a mapping; ``night`` defaults to ``day``,
+    ``weekend`` to ``night``, ``late_night`` to ``night`` and ``weekend_night`` to ``weekend``.
+    Factors and probabilities also let ``day`` default to 1, so ``slowdown: {night: 1.55}`` reads
+    as it sounds.
     """
 
     day: T
     night: T
     weekend: T
+    late_night: T
+    weekend_night: T
 
     _default_day: ClassVar[object] = None
 
@@ -136,7 +151,7 @@ class ByPeriod(Model, Generic[T]):
     @classmethod
     def _fill(cls, data: object) -> object:
         if not isinstance(data, dict):
-            return {"day": data, "night": data, "weekend": data}
+            return dict.fromkeys(PERIODS, data)
         data = dict(data)
         if "day" not in data and cls._default_day is not None:
             data["day"] = cls._default_day
@@ -144,6 +159,9 @@ class ByPeriod(Model, Generic[T]):
             data.setdefault("night", data["day"])
         if "night" in data:
             data.setdefault("weekend", data["night"])
+            data.setdefault("late_night", data["night"])
+        if "weekend" in data:
+            data.setdefault("weekend_night", data["weekend"])
         return data
 
     def __getitem__(self, period: str) -> T:
@@ -178,9 +196,15 @@ class Calendar(Model):
 
     day: Annotated[tuple[float, float], BeforeValidator(_day_hours)] = (480.0, 1080.0)
     """Weekday working hours, e.g. ``"08:00-18:00"``; the rest of a weekday is night."""
+    late_night: Annotated[tuple[float, float] | None, BeforeValidator(_optional_hours)] = None
+    """Hours of every day that are ``late_night`` (on a weekday) or ``weekend_night`` (on a weekend
+    day or holiday), e.g. ``"00:00-06:00"``; may run past midnight (``"23:00-05:00"``). None: the
+    night is one period, as before."""
     weekend: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["sat", "sun"]
     holidays: list[date] = []
     """Dates treated as weekend (public holidays)."""
+    workdays: list[date] = []
+    """Weekend dates worked as weekdays (make-up working days, e.g. China's 调休)."""
     shift_changes: list[TimeOfDay] = Field(default=[], max_length=MAX_SHIFT_CHANGES)
     """Times of day at which duty staff hand over (every organisation without its own ``shifts``)."""
     handover: Duration = 0.0
@@ -190,6 +214,14 @@ class Calendar(Model):
     def _sane(self) -> Calendar:
         if self.day[0] >= self.day[1]:
             raise ValueError("working hours must start before they end, e.g. '08:00-18:00'")
+        if self.late_night is not None:
+            start, end = self.late_night
+            if start == end:
+                raise ValueError("late_night must not be empty, e.g. '00:00-06:00'")
+            d0, d1 = self.day
+            overlaps = start < d1 and d0 < end if start < end else start < d1 or d0 < end
+            if overlaps:
+                raise ValueError("late_night must not overlap the working hours 'day'")
         if self.handover >= 720:
             raise ValueError("handover must be shorter than 12h")
         return self
@@ -213,8 +245,23 @@ class Shifts(Model):
 
 
 class ClassChange(Model):
-    at: Duration
+    """One declaration of the timeline: at a fixed time, or a random time after the previous one."""
+
+    at: Duration | None = None
+    """Minutes after t = 0 (a fixed time)."""
+    after: Distribution | None = None
+    """Or: time after the previous entry's declaration (after t = 0 for the first entry), drawn
+    afresh in every replication."""
     class_: str = Field(alias="class")
+    stop: Probability = 0.0
+    """Probability that the accident escalates no further once this class is declared."""
+
+    @model_validator(mode="after")
+    def _one_time(self) -> ClassChange:
+        if (self.at is None) == (self.after is None):
+            raise ValueError("give a class change either 'at' (a time after t = 0) or 'after' (a time, "
+                             "or a distribution, after the previous class change)")
+        return self
 
 
 class Accident(Model):
@@ -228,10 +275,22 @@ class Accident(Model):
     @classmethod
     def _sorted(cls, timeline: list[ClassChange]) -> list[ClassChange]:
         for i in range(1, len(timeline)):
+            if timeline[i].at is None:
+                continue
+            if timeline[i - 1].at is None:
+                raise ValueError(f"entry {i} has 'at' after an entry with 'after': once the timeline has "
+                                 f"random times, give the later entries 'after' too")
             if timeline[i].at < timeline[i - 1].at:
                 raise ValueError(f"class changes must be in time order; entry {i} (at {timeline[i].at:g}m) "
                                  f"comes before entry {i - 1} (at {timeline[i - 1].at:g}m)")
         return timeline
+
+    def mean_times(self) -> list[float]:
+        """Each declaration's time with every ``after`` at its mean (what the graph analysis uses)."""
+        out: list[float] = []
+        for change in self.timeline:
+            out.append(change.at if change.at is not None else (out[-1] if out else 0.0) + change.after.mean)
+        return out
 
 
 # --- communication ------------------------------------------------------------------------------
@@ -248,6 +307,25 @@ class Channel(Model):
     """Time until the sender notices a failed transmission."""
     retries: Int = Field(default=0, ge=0, le=MAX_RETRIES)
     """Extra attempts on this channel before moving to the link's next fallback."""
+    occupies: bool = False
+    """A person makes the transmission (a phone call, not an automatic alert): a link with this
+    channel first keeps one of the sender's staff busy for each transmission, one after another."""
+
+
+class Resend(Model):
+    """Try a link's whole channel list again when every channel has failed (a sender keeps trying)."""
+
+    after: Duration
+    """Time from the last failed attempt of a round to the next round."""
+    attempts: Int | None = Field(default=None, ge=1, le=MAX_RETRIES)
+    """Rounds after the first, at most; none: keep trying until the horizon."""
+
+    @field_validator("after")
+    @classmethod
+    def _later(cls, after: float) -> float:
+        if after <= 0:
+            raise ValueError("must be positive: a message is sent again some time after a failed round")
+        return after
 
 
 class Link(Model):
@@ -257,6 +335,13 @@ class Link(Model):
     to: str
     channel: str
     fallbacks: list[str] = []
+    delay: Distribution = Fixed(value=0.0)
+    """The link's own delay (distance, relay), added to the channel's on every delivery."""
+    resend: Resend | None = None
+    """Send a message again when every channel has failed; none: the message is lost (as before)."""
+    occupies: bool | None = None
+    """Whether a transmission on this link keeps one of the sender's staff busy until it is
+    delivered or given up; none: as the link's first channel says (``occupies``)."""
 
 
 class Send(Model):
@@ -388,6 +473,8 @@ class Unit(Model):
     """Share of the unit that must have assembled for it to be ready."""
     members: dict[str, Share] | None = Field(default=None, min_length=1)
     """This unit's own mix of member groups (group → share); without it, the groups' ``share``."""
+    base: str | None = None
+    """The base (``team.bases``) the unit assembles at, loads at and travels from."""
 
     @field_validator("members")
     @classmethod
@@ -407,6 +494,9 @@ class MemberGroup(Model):
     travel: Distribution = Fixed(value=0.0)
     slowdown: PeriodFactors = PeriodFactors(day=1.0, night=1.0, weekend=1.0)
     """Factor on acknowledgement and travel times by period (night turnout is slower)."""
+    slow_travel: bool = True
+    """Whether ``slowdown`` stretches travel too; false for a long rail or air journey, whose
+    timetable does not depend on the hour the member was woken (acknowledgement is still slowed)."""
 
 
 class Vehicles(Model):
@@ -415,6 +505,16 @@ class Vehicles(Model):
     """Time to load one vehicle."""
     loaders: Int = Field(default=1, ge=1, le=MAX_VEHICLES)
     """Vehicles that can be loaded at once (loading crews or bays)."""
+
+
+class Base(Model):
+    """A base the team's forces are stationed at: its own vehicles and its own transit to the site."""
+
+    label: str | None = None
+    vehicles: Vehicles = Vehicles()
+    """The vehicles loaded at this base (none by default)."""
+    transit: Distribution | None = None
+    """From this base to the site; none: the team's ``transit``."""
 
 
 class Deploy(Model):
@@ -435,6 +535,11 @@ class Team(Model):
     vehicles: Vehicles = Vehicles()
     deploy: Deploy = Deploy()
     transit: Distribution = Fixed(value=0.0)
+    bases: dict[str, Base] = Field(default={}, max_length=MAX_TEAM)
+    """Several bases, each unit at one (``units.<u>.base``); none: one assembly point, as before."""
+    departure: Literal["convoy", "per_base"] = "convoy"
+    """With bases: all leave together once every base is ready (``convoy``), or each base as soon
+    as it is ready (``per_base``); the team is on site when the last base has arrived."""
 
     @field_validator("members")
     @classmethod
@@ -523,6 +628,26 @@ class Outage(Model):
         return self
 
 
+class Measurement(Model):
+    """Over which window ``wait:`` and ``utilization:`` are measured, and a warm-up before t = 0."""
+
+    warmup: Duration = 0.0
+    """Routine (background) work runs this long before t = 0, so the accident meets queues in
+    their steady state; nothing before t = 0 counts in any metric."""
+    until: Literal["end", "horizon"] | Duration = "end"
+    """End of the window that starts at t = 0: ``end`` of the run (as before: it comes sooner when
+    the team is quicker), the ``horizon``, or a duration (the run goes on at least that long)."""
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if value in ("end", "horizon"):
+            return value
+        from .durations import parse_duration
+
+        return parse_duration(value)
+
+
 class Scenario(Model):
     """One accident, one response system, one horizon."""
 
@@ -544,6 +669,11 @@ class Scenario(Model):
     team: Team
     objectives: list[Objective] = Field(default=[], max_length=MAX_OBJECTIVES)
     outages: list[Outage] = Field(default=[], max_length=MAX_OUTAGES)
+    measurement: Measurement = Measurement()
+    """The window of ``wait:`` and ``utilization:``, and the warm-up of routine work."""
+    class_milestones: list[str] = Field(default=[], max_length=MAX_ORGANISATIONS)
+    """Organisations whose first receipt about each declared class is a metric of its own
+    (``notified:<org>@<class>``, ``since_declared:<org>@<class>``, with ``declared:<class>``)."""
 
     @field_validator("start")
     @classmethod
@@ -557,9 +687,18 @@ class Scenario(Model):
     def _horizon(self) -> Scenario:
         if self.horizon <= 0:
             raise ValueError("horizon must be positive")
+        until = self.measurement.until
+        if isinstance(until, float) and not 0 < until <= self.horizon:
+            raise ValueError("measurement.until must be after t = 0 and at most the horizon")
         if len(set(self.classes)) != len(self.classes):
             raise ValueError("classes must be distinct")
         return self
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        """``(0, t)`` over which wait and utilisation are measured; None: to the end of the run."""
+        until = self.measurement.until
+        return None if until == "end" else (0.0, self.horizon if until == "horizon" else until)
 
     def class_rank(self, name: str) -> int:
         """Position of a class in the severity order (0 = least severe)."""

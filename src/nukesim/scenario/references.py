@@ -103,28 +103,63 @@ def check_references(s: Scenario) -> Iterator[Problem]:
             if group not in s.team.members:
                 yield Problem(("team", "units", unit_name, "members", group),
                               unknown("member group", group, s.team.members))
+    yield from _check_bases(s)
     if s.team.deploy.units != "all":
         for i, unit in enumerate(s.team.deploy.units):
             if unit not in s.team.units:
                 yield Problem(("team", "deploy", "units", i),
                               unknown("unit", unit, s.team.units))
 
+    for i, name in enumerate(s.class_milestones):
+        yield from org(("class_milestones", i), name)
     metrics = metric_names(s)
     for i, obj in enumerate(s.objectives):
         if obj.metric not in metrics:
-            yield Problem(("objectives", i, "metric"), unknown("metric", obj.metric, metrics))
+            prefix, _, rest = obj.metric.partition(":")
+            who = rest.partition("@")[0]
+            if "@" in rest and who in s.organisations and who not in s.class_milestones:
+                yield Problem(("objectives", i, "metric"),
+                              f"per-class metric {obj.metric!r} needs '{who}' in class_milestones")
+            else:
+                yield Problem(("objectives", i, "metric"), unknown("metric", obj.metric, metrics))
     for name, o in s.organisations.items():
-        if o.background is not None and s.horizon / o.background.interarrival.mean > MAX_BACKGROUND:
-            tasks = s.horizon / o.background.interarrival.mean
+        span = s.horizon + s.measurement.warmup  # routine work runs through the warm-up too
+        if o.background is not None and span / o.background.interarrival.mean > MAX_BACKGROUND:
+            tasks = span / o.background.interarrival.mean
             yield Problem(("organisations", name, "background", "interarrival"),
                           f"about {tasks:,.0f} routine tasks would arrive before the horizon; the limit "
                           f"is {MAX_BACKGROUND:,} (see 'Limits' in docs/scenario-format.md)")
+    for i, link in enumerate(s.links):
+        resend = link.resend
+        if resend is not None and resend.attempts is None and s.horizon / resend.after > MAX_BACKGROUND:
+            yield Problem(("links", i, "resend", "after"),
+                          f"a message could be sent again {s.horizon / resend.after:,.0f} times before "
+                          f"the horizon; the limit is {MAX_BACKGROUND:,} (give attempts, or a longer "
+                          f"'after')")
     for i, outage in enumerate(s.outages):
         if outage.target not in s.organisations and outage.target not in s.channels:
             yield Problem(("outages", i, "target"),
                           unknown("organisation or channel", outage.target, orgs + channels))
         if outage.start >= s.horizon:
             yield Problem(("outages", i, "start"), "the outage starts after the horizon")
+
+
+def _check_bases(s: Scenario) -> Iterator[Problem]:
+    """With ``team.bases``, every unit names one of them and the vehicles are the bases'."""
+    team = s.team
+    for name, unit in team.units.items():
+        if unit.base is not None and unit.base not in team.bases:
+            yield Problem(("team", "units", name, "base"),
+                          unknown("base", unit.base, team.bases) if team.bases else
+                          f"no team.bases are defined; add team.bases.{unit.base} or remove the base")
+        elif unit.base is None and team.bases:
+            yield Problem(("team", "units", name), f"the team has bases, so every unit needs one; add "
+                          f"base: one of {', '.join(team.bases)}")
+    if team.bases and team.vehicles.count:
+        yield Problem(("team", "vehicles"), "with team.bases, vehicles belong to the bases: move them "
+                      "to team.bases.<base>.vehicles")
+    if not team.bases and team.departure != "convoy":
+        yield Problem(("team", "departure"), "departure: per_base needs team.bases")
 
 
 def _long_names(s: Scenario) -> Iterator[Problem]:
@@ -135,6 +170,7 @@ def _long_names(s: Scenario) -> Iterator[Problem]:
     named += [(("classes", i), n) for i, n in enumerate(s.classes)]
     named += [(("team", "units", n), n) for n in s.team.units]
     named += [(("team", "members", n), n) for n in s.team.members]
+    named += [(("team", "bases", n), n) for n in s.team.bases]
     for org, o in s.organisations.items():
         for i, h in enumerate(o.handlers):
             named.append((("organisations", org, "handlers", i, "on"), h.on))

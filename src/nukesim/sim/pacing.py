@@ -31,9 +31,9 @@ class Woken(Exception):
 class PacedEnvironment(simpy.Environment):
     """A SimPy environment paced at ``speed`` simulated minutes per real minute."""
 
-    def __init__(self, speed: float | None = 60.0, *, clock: Callable[[], float] = time.monotonic,
-                 max_wait: float = 0.25) -> None:
-        super().__init__(initial_time=0.0)
+    def __init__(self, speed: float | None = 60.0, *, initial_time: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic, max_wait: float = 0.25) -> None:
+        super().__init__(initial_time=initial_time)
         self._wall = clock
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -41,7 +41,7 @@ class PacedEnvironment(simpy.Environment):
         """Longest single sleep (seconds): a bound on how late a missed wake-up is noticed."""
         self._speed = speed
         self._paused = False
-        self._base_sim = 0.0
+        self._base_sim = initial_time
         self._base_wall = clock()
 
     # --- the paced clock ----------------------------------------------------------------------------

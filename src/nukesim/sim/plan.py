@@ -18,6 +18,7 @@ import numpy as np
 
 from ..scenario.calendar import period_changes, staff_schedule
 from ..scenario.dispatch import HandlerPlan, handler_plans
+from ..scenario.distributions import Fixed
 from ..scenario.models import PERIODS, Scenario, Team
 
 __all__ = ["HandlerPlan", "Plan", "plan_for"]
@@ -33,8 +34,8 @@ class OrganisationPlan:
     capacity: int
     background: object
     needs_approvals: bool
-    slowdown: tuple[float, float, float] | None
-    """Factor on handling times by period (day, night, weekend); None when it is 1 throughout."""
+    slowdown: tuple[float, ...] | None
+    """Factor on handling times by period (in ``PERIODS`` order); None when it is 1 throughout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,29 @@ class ChannelPlan:
 class LinkPlan:
     stream: str
     channels: tuple[ChannelPlan, ...]
+    delay: object = None
+    """The link's own delay distribution, added to the channel's; None when it is 0."""
+    resend_after: float = 0.0
+    """Minutes from a failed round to the next; 0: no resend, the message is lost."""
+    resend_rounds: float = 0.0
+    """Rounds after the first, at most (``inf``: until the horizon)."""
+    occupies: bool = False
+    """A transmission keeps one of the sender's staff busy until it is delivered or given up."""
+
+
+@dataclass(frozen=True, slots=True)
+class BasePlan:
+    """Where some of the team's units assemble, load and leave from (the whole team without bases)."""
+
+    name: str
+    """The base's name; "" for the single assembly point of a team without ``bases``."""
+    units: tuple[int, ...]
+    deploy_units: tuple[int, ...]
+    """The deploying units stationed here (none: the base does not travel)."""
+    vehicles: object
+    transit: object
+    vehicles_stream: str
+    transit_stream: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +93,9 @@ class TeamPlan:
     """Per member: its number within its unit (1-based, as in its id)."""
     group_members: tuple[tuple[int, ...], ...]
     """Per group: its members in member order (the order of that group's draws)."""
-    reachable: tuple[tuple[float, float, float], ...]
-    """Per group: probability of being reached by period (day, night, weekend)."""
-    slowdown: tuple[tuple[float, float, float], ...]
+    reachable: tuple[tuple[float, ...], ...]
+    """Per group: probability of being reached by period (in ``PERIODS`` order)."""
+    slowdown: tuple[tuple[float, ...], ...]
     member_heads: tuple[tuple[str, str, int, str], ...]
     """Per member: the fields of its records after the time and type (id, group, number, unit)."""
     unit_bounds: tuple[tuple[int, int], ...]
@@ -86,6 +110,14 @@ class TeamPlan:
     reachable_array: np.ndarray = field(compare=False)
     """Shape (groups, periods)."""
     slowdown_array: np.ndarray = field(compare=False)
+    bases: tuple[BasePlan, ...] = ()
+    """The bases in scenario order; one (named "") for a team without ``bases``."""
+    convoy: bool = True
+    """All bases leave together (``departure: convoy``), or each when ready."""
+    travel_slowdown: tuple[tuple[float, ...], ...] = ()
+    """Per group: the factor on travel by period (1 throughout for a group without ``slow_travel``)."""
+    travel_slowdown_array: np.ndarray | None = field(default=None, compare=False)
+    """Shape (groups, periods); None when every group's travel is slowed like its acknowledgement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +128,11 @@ class Plan:
     team: TeamPlan
     period_times: tuple[float, ...]
     period_index: tuple[int, ...]
-    """Per period change: 0 day, 1 night, 2 weekend."""
+    """Per period change: the index of the new period in ``PERIODS`` (0 day, 1 night, 2 weekend,
+    3 late night, 4 weekend night)."""
 
     def period_at(self, t: float) -> int:
-        """Index of the calendar period at ``t`` (0 day, 1 night, 2 weekend)."""
+        """Index of the calendar period at ``t`` in ``PERIODS``."""
         return self.period_index[bisect_right(self.period_times, t) - 1]
 
 
@@ -118,7 +151,6 @@ def plan_for(scenario: Scenario) -> Plan:
 
 def compile_plan(s: Scenario) -> Plan:
     rank = {c: i for i, c in enumerate(s.classes)}
-    orgs = {name: _organisation(s, name) for name in s.organisations}
     links = {}
     for link in s.links:
         channels = tuple(
@@ -126,7 +158,15 @@ def compile_plan(s: Scenario) -> Plan:
                         1 + s.channels[name].retries)
             for name in [link.channel, *link.fallbacks]
         )
-        links[(link.from_, link.to)] = LinkPlan(f"link:{link.from_}->{link.to}", channels)
+        resend = link.resend
+        own = None if isinstance(link.delay, Fixed) and link.delay.value == 0 else link.delay
+        links[(link.from_, link.to)] = LinkPlan(
+            f"link:{link.from_}->{link.to}", channels, own,
+            0.0 if resend is None else resend.after,
+            0.0 if resend is None else math.inf if resend.attempts is None else float(resend.attempts),
+            s.channels[link.channel].occupies if link.occupies is None else link.occupies)
+    calling = frozenset(key for key, plan in links.items() if plan.occupies)
+    orgs = {name: _organisation(s, name, calling) for name in s.organisations}
     changes = period_changes(s)
     return Plan(
         organisations=orgs,
@@ -138,18 +178,19 @@ def compile_plan(s: Scenario) -> Plan:
     )
 
 
-def _organisation(s: Scenario, name: str) -> OrganisationPlan:
+def _organisation(s: Scenario, name: str,
+                  calling: frozenset[tuple[str, str]] = frozenset()) -> OrganisationPlan:
     org = s.organisations[name]
     schedule = tuple(staff_schedule(s, org))
     slowdown = tuple(org.slowdown[p] for p in PERIODS)
     return OrganisationPlan(
         name=name,
-        handlers=handler_plans(s, name),
+        handlers=handler_plans(s, name, calling),
         schedule=schedule,
         capacity=max(1, max(level for _, level in schedule)),
         background=org.background,
         needs_approvals=any(h.approval is not None for h in org.handlers),
-        slowdown=None if slowdown == (1.0, 1.0, 1.0) else slowdown,
+        slowdown=None if all(f == 1.0 for f in slowdown) else slowdown,
     )
 
 
@@ -199,6 +240,8 @@ def _team(s: Scenario) -> TeamPlan:
     deploy = units if team.deploy.units == "all" else tuple(team.deploy.units)
     reachable = tuple(tuple(team.members[g].reachable[p] for p in PERIODS) for g in groups)
     slowdown = tuple(tuple(team.members[g].slowdown[p] for p in PERIODS) for g in groups)
+    travel_slowdown = tuple(row if team.members[g].slow_travel else (1.0,) * len(PERIODS)
+                            for g, row in zip(groups, slowdown, strict=True))
     bounds, start = [], 0
     for u in team.units.values():
         bounds.append((start, start + u.size))
@@ -226,7 +269,24 @@ def _team(s: Scenario) -> TeamPlan:
         group_members_arrays=tuple(_frozen(np.asarray(m, dtype=np.intp)) for m in group_members),
         reachable_array=_frozen(np.asarray(reachable, dtype=float).reshape(len(groups), len(PERIODS))),
         slowdown_array=_frozen(np.asarray(slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
+        travel_slowdown=travel_slowdown,
+        bases=_bases(team, units, deploy),
+        convoy=team.departure == "convoy",
+        travel_slowdown_array=None if travel_slowdown == slowdown else _frozen(
+            np.asarray(travel_slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
     )
+
+
+def _bases(team: Team, units: tuple[str, ...], deploy: tuple[str, ...]) -> tuple[BasePlan, ...]:
+    if not team.bases:  # one assembly point: the streams of before, so the numbers are the same
+        return (BasePlan("", tuple(range(len(units))), tuple(units.index(u) for u in deploy), team.vehicles,
+                         team.transit, "vehicles", "transit"),)
+    return tuple(
+        BasePlan(name, tuple(x for x, u in enumerate(units) if team.units[u].base == name),
+                 tuple(units.index(u) for u in deploy if team.units[u].base == name), base.vehicles,
+                 team.transit if base.transit is None else base.transit, f"vehicles:{name}",
+                 f"transit:{name}")
+        for name, base in team.bases.items())
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

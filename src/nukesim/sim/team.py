@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..events import (
+    BASE_DEPARTED,
+    BASE_ON_SITE,
+    BASE_READY,
     CALLOUT_STARTED,
     MEMBER_ACKNOWLEDGED,
     MEMBER_ASSEMBLED,
@@ -33,11 +36,11 @@ from ..events import (
 )
 from ..scenario.distributions import Fixed
 from .clock import delay_until
-from .plan import Plan, TeamPlan
+from .plan import BasePlan, Plan, TeamPlan
 from .streams import Streams
 
 if TYPE_CHECKING:
-    from ..scenario.models import Team
+    from ..scenario.models import Team, Vehicles
     from .world import World
 
 
@@ -167,6 +170,8 @@ def _page(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str):
     reached = u < tp.reachable_array[tp.group_of_array, period]
     slow = tp.slowdown_array[tp.group_of_array, period]
     t_ack = t + ack * slow
+    if tp.travel_slowdown_array is not None:
+        slow = tp.travel_slowdown_array[tp.group_of_array, period]
     t_asm = t_ack + travel * slow
     assembled = np.where(reached, t_asm, np.inf)
     return partial(_page_records, tp, t, cls, reached, t_ack, t_asm), assembled
@@ -201,6 +206,8 @@ def _page_again(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str, af
     period = plan.period_at(t)
     reached = u < tp.reachable_array[group_of, period]
     slow = tp.slowdown_array[group_of, period]  # a fresh array: fancy indexing copies
+    travel_slow = tp.travel_slowdown_array
+    tslow = None if travel_slow is None else travel_slow[group_of, period]
     page = np.full(len(u), t)
     tries = np.zeros(len(u), dtype=np.intp)
     """Re-pages each member got: the one that reached it, or every one when none did."""
@@ -214,9 +221,11 @@ def _page_again(plan: Plan, tp: TeamPlan, u, ack, travel, t: float, cls: str, af
         tries[waiting] = k
         page[now] = t_k
         slow[now] = tp.slowdown_array[group_of[now], p]
+        if tslow is not None:
+            tslow[now] = travel_slow[group_of[now], p]
         reached |= now
     t_ack = page + ack * slow
-    t_asm = t_ack + travel * slow
+    t_asm = t_ack + travel * (slow if tslow is None else tslow)
     assembled = np.where(reached, t_asm, np.inf)
     return partial(_page_again_records, tp, t, after, cls, reached, tries, t_ack, t_asm), assembled
 
@@ -260,6 +269,7 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
     n = len(tp.member_ids)
     u, ack, travel, calls = u.tolist(), ack.tolist(), travel.tolist(), calls.tolist()
     reach, slowdown, group_of = tp.reachable, tp.slowdown, tp.group_of
+    travel_slowdown = tp.travel_slowdown
     heads = member_heads(tp, cls)
     period_at = plan.period_at
     after, again_u, again_calls = again if again is not None else (0.0, [], [])
@@ -286,9 +296,8 @@ def _tree(plan: Plan, tp: TeamPlan, u, ack, travel, calls, fanout: int, t0: floa
             head = heads[m]
             records.append((start, MEMBER_PAGED) + head)
             if uniform < reach[g][p]:
-                s = slowdown[g][p]
-                t_ack = t + ack[m] * s
-                assembled[m] = t_ack + travel[m] * s
+                t_ack = t + ack[m] * slowdown[g][p]
+                assembled[m] = t_ack + travel[m] * travel_slowdown[g][p]
                 records.append((t_ack, MEMBER_ACKNOWLEDGED) + head)
                 records.append((assembled[m], MEMBER_ASSEMBLED) + head)
                 if j:
@@ -318,13 +327,14 @@ def _ready_times(tp: TeamPlan, assembled: np.ndarray) -> tuple[list[float | None
     return ready, by
 
 
-def load_vehicles(team: Team, streams: Streams, start: float) -> list[float]:
+def load_vehicles(vehicles: Vehicles, streams: Streams, start: float,
+                  stream: str = "vehicles") -> list[float]:
     """When each vehicle is loaded, loading from ``start`` with ``loaders`` at once, in order."""
-    v = team.vehicles
+    v = vehicles
     if v.count == 0:
         return []
     loads = (np.full(v.count, v.load.value) if isinstance(v.load, Fixed)
-             else v.load.sample(streams.rng("vehicles"), v.count)).tolist()
+             else v.load.sample(streams.rng(stream), v.count)).tolist()
     free = [start] * min(v.loaders, v.count)
     done = []
     for load in loads:
@@ -334,16 +344,38 @@ def load_vehicles(team: Team, streams: Streams, start: float) -> list[float]:
     return done
 
 
-def _records_until(result: CallOutResult, vehicles: list[float], org: str, cls: str,
+def _records_until(result: CallOutResult, vehicles: list[tuple[float, str]], org: str, cls: str,
                    end: float) -> list[tuple]:
     kept = [r for r in result.records if r[0] <= end]
-    kept.extend((t, VEHICLE_LOADED, org, "", cls, 0, 0, -1, "", "", "", "", "", i, "")
-                for i, t in enumerate(vehicles, 1) if t <= end)
+    kept.extend((t, VEHICLE_LOADED, org, "", cls, 0, 0, -1, "", "", "", "", "", i, base)
+                for i, (t, base) in enumerate(vehicles, 1) if t <= end)
     return kept
 
 
+class _Base:
+    """One base during a replication: when it is ready to leave, and whether it has left."""
+
+    __slots__ = ("plan", "ready", "last_ready", "departed", "arrived")
+
+    def __init__(self, plan: BasePlan) -> None:
+        self.plan = plan
+        self.ready: float | None = None
+        """When its deploying units are ready and its vehicles loaded (None: not yet, or never)."""
+        self.last_ready = ""
+        """Its deploying unit ready last, or "" when its last vehicle was loaded after it."""
+        self.departed = False
+        self.arrived = False
+
+
 class TeamMobilisation:
-    """The team inside a running world: from the mobilise order to the arrival on site."""
+    """The team inside a running world: from the mobilise order to the arrival on site.
+
+    The team leaves from its bases (one assembly point without ``team.bases``): each base loads its
+    own vehicles from the moment its first unit is ready, and is ready to leave once its deploying
+    units are ready and its vehicles loaded. As a convoy, every base leaves when all are ready (and
+    the order is in); ``per_base``, each leaves when it is. The team has departed when its last base
+    has left, and is on site when its last base has arrived.
+    """
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -355,19 +387,24 @@ class TeamMobilisation:
         self.deploy_task = 0
         """The task whose end gave the deploy order."""
         self.ready_to_leave = False
-        self.last_ready = ""
-        """The deploying unit ready last, or "" when the last vehicle was loaded after it."""
         self.departed = False
         self.cls = ""
         self.result: CallOutResult | None = None
-        self.vehicles: list[float] = []
-        """When each vehicle is loaded."""
+        self.vehicles: list[tuple[float, str]] = []
+        """When each vehicle is loaded, and at which base ("" without bases)."""
+        self.bases = [_Base(b) for b in self.plan.bases if b.deploy_units]
+        """The bases that travel (those with deploying units)."""
+        self.named = bool(self.team.bases)
+        """Whether to log each base's records (not for the one assembly point of a team without bases)."""
+        self.on_the_way = 0
+        self.loaded: dict[str, list[float]] = {}
+        """Per base: when each of its vehicles is loaded."""
         self.lost: np.ndarray | None = None
         """Members made unavailable by injects (a mask in member order); None: nobody."""
         self.vehicles_lost = 0
         """Vehicles taken out of use by injects before the call-out."""
         self.generation = 0
-        """Bumped when injects change the call-out's outcome: older scheduled events are void."""
+        """Bumped when injects change the call-out's outcome: events scheduled before are void."""
         self.units_done: set[int] = set()
         """Units that have become ready."""
 
@@ -387,24 +424,41 @@ class TeamMobilisation:
         for t, x in order:
             world.pending += 1
             env.timeout(delay_until(now, t), (x, 0)).callbacks.append(self._unit_ready)
-        if not order:
-            return  # no unit can ever be ready: nothing is loaded, nobody leaves
-        self.vehicles = vehicles = load_vehicles(self.team, world.streams, order[0][0])
+        for base in self.plan.bases:
+            firsts = [ready[x] for x in base.units if ready[x] is not None]
+            if firsts:  # else no unit of the base can ever be ready: nothing is loaded there
+                self.loaded[base.name] = load_vehicles(base.vehicles, world.streams, min(firsts),
+                                                       base.vehicles_stream)
         if self.vehicles_lost:
-            del vehicles[max(0, len(vehicles) - self.vehicles_lost):]
-        self._leave(now)
+            self._drop_vehicles(self.vehicles_lost, now)
+        self._list_vehicles()
+        self._schedule_bases(now)
 
-    def _leave(self, now: float) -> None:
-        """Schedule the moment the team is ready to leave, if it can ever be."""
-        tp, ready, vehicles = self.plan, self.result.ready, self.vehicles
-        deploy_ready = [ready[x] for x in tp.deploy_units]
-        if None in deploy_ready:
-            return  # a unit the team needs can never be ready: it cannot leave
-        leave = max([*deploy_ready, *vehicles])
-        last = max(tp.deploy_units, key=lambda x: ready[x])
-        self.last_ready = tp.units[last] if not vehicles or ready[last] >= max(vehicles) else ""
-        self.world.env.timeout(delay_until(now, max(leave, now)), self.generation).callbacks.append(
-            self._ready_to_leave)
+    def _list_vehicles(self) -> None:
+        self.vehicles = [(t, base.name) for base in self.plan.bases for t in self.loaded.get(base.name, ())]
+
+    def _schedule_bases(self, now: float) -> None:
+        """Schedule when each travelling base is ready to leave, if every one ever can be."""
+        tp, ready, env = self.plan, self.result.ready, self.world.env
+        leaving = []
+        for base in tp.bases:
+            if not base.deploy_units or base.name not in self.loaded:
+                continue
+            loaded = self.loaded[base.name]
+            deploy_ready = [ready[x] for x in base.deploy_units]
+            if None in deploy_ready:
+                return  # a unit the team needs can never be ready: it cannot leave
+            leave = max([*deploy_ready, *loaded])
+            last = max(base.deploy_units, key=lambda x: ready[x])
+            leaving.append((leave, tp.units[last] if not loaded or ready[last] >= max(loaded) else ""))
+        if not self.bases or len(leaving) < len(self.bases):
+            return
+        for b, (leave, last) in zip(self.bases, leaving, strict=True):
+            if b.ready is not None:
+                continue  # ready already (an inject came later)
+            b.last_ready = last
+            env.timeout(delay_until(now, max(leave, now)), (b, self.generation)).callbacks.append(
+                self._base_ready)
 
     def records_until(self, end: float) -> Callable[[], list[tuple]] | None:
         """A function that builds the member and vehicle records up to ``end``; None before a call-out.
@@ -436,31 +490,65 @@ class TeamMobilisation:
         world.pending -= 1
         world.check_end()
 
-    def _ready_to_leave(self, event) -> None:
-        if event.value != self.generation:
+    def _base_ready(self, event) -> None:
+        base, generation = event.value
+        if generation != self.generation:
             return
-        self.ready_to_leave = True
         world = self.world
-        world.record((world.env.now, TEAM_READY, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
-                      "", self.last_ready, len(self.vehicles), ""))
+        now = world.env.now
+        base.ready = now
+        if self.named:
+            world.record((now, BASE_READY, base.plan.name, "", self.cls, 0, 0, -1, "", "", "", "",
+                          base.last_ready, sum(1 for _, b in self.vehicles if b == base.plan.name),
+                          base.plan.name))
+        if all(b.ready is not None for b in self.bases):
+            self.ready_to_leave = True
+            last = max(self.bases, key=lambda b: b.ready)  # the first of equals
+            world.record((now, TEAM_READY, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "", "",
+                          last.last_ready, len(self.vehicles), last.plan.name))
         self._maybe_depart()
 
     def _maybe_depart(self) -> None:
-        if self.departed or not self.ready_to_leave or (self.order_needed and not self.deploy_ordered):
+        if self.departed or (self.order_needed and not self.deploy_ordered):
             return
-        self.departed = True
-        world = self.world
-        world.record((world.env.now, TEAM_DEPARTED, self.plan.organisation, "", self.cls, 0,
-                      self.deploy_task if self.order_needed else 0, -1, "", "", "", "", "", 0, ""))
-        transit = world.streams.sampler("transit", self.team.transit)()
-        world.env.timeout(transit).callbacks.append(self._on_site)
+        if self.plan.convoy:
+            if self.ready_to_leave:
+                for base in self.bases:
+                    self._depart(base)
+        else:
+            for base in self.bases:
+                if base.ready is not None and not base.departed:
+                    self._depart(base)
 
-    def _on_site(self, _event) -> None:
+    def _depart(self, base: _Base) -> None:
+        base.departed = True
         world = self.world
-        world.record((world.env.now, TEAM_ON_SITE, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
-                      "", "", 0, ""))
-        world.on_site = True
-        world.check_end()
+        now = world.env.now
+        task = self.deploy_task if self.order_needed else 0
+        if self.named:
+            world.record((now, BASE_DEPARTED, base.plan.name, "", self.cls, 0, task, -1, "", "", "", "", "",
+                          0, base.plan.name))
+        if all(b.departed for b in self.bases):
+            self.departed = True
+            world.record((now, TEAM_DEPARTED, self.plan.organisation, "", self.cls, 0, task, -1, "", "", "",
+                          "", "", 0, base.plan.name))
+        self.on_the_way += 1
+        transit = world.streams.sampler(base.plan.transit_stream, base.plan.transit)()
+        world.env.timeout(transit, base).callbacks.append(self._on_site)
+
+    def _on_site(self, event) -> None:
+        base = event.value
+        base.arrived = True
+        world = self.world
+        now = world.env.now
+        if self.named:
+            world.record((now, BASE_ON_SITE, base.plan.name, "", self.cls, 0, 0, -1, "", "", "", "", "", 0,
+                          base.plan.name))
+        if all(b.arrived for b in self.bases):
+            world.record((now, TEAM_ON_SITE, self.plan.organisation, "", self.cls, 0, 0, -1, "", "", "",
+                          "", "", 0, base.plan.name))
+            world.on_site = True
+            world.check_end()
 
     # --- injects (nukesim.sim.injects) -------------------------------------------------------------
 
@@ -488,50 +576,52 @@ class TeamMobilisation:
         assembled[gone] = np.inf
         self.result.assembled = assembled
         self.result.drop(frozenset(tp.member_ids[m] for m in gone), now)
-        self._recompute(now)
+        old = list(self.result.ready)
+        ready, by = _ready_times(tp, assembled)
+        for u in self.units_done:  # a unit that is ready stays ready
+            ready[u], by[u] = old[u], self.result.completed_by[u]
+        self.result.ready, self.result.completed_by = ready, by
+        for base in tp.bases:  # a base whose loading has not started starts it with its first unit
+            before = [old[u] for u in base.units if old[u] is not None]
+            after = [ready[u] for u in base.units if ready[u] is not None]
+            if base.name in self.loaded and before and min(before) > now:
+                if after:
+                    shift = min(after) - min(before)
+                    self.loaded[base.name] = [t + shift for t in self.loaded[base.name]]
+                else:
+                    del self.loaded[base.name]
+        self._list_vehicles()
+        self._reschedule(now, old)
 
     def lose_vehicles(self, count: int) -> None:
-        """``count`` vehicles out of use from now: the last not yet loaded, else loaded ones."""
+        """``count`` vehicles out of use from now: the last to be loaded go first."""
         if self.result is None:
             self.vehicles_lost += count
             return
         if self.ready_to_leave:
             return  # the team is ready: what it has loaded leaves with it
         now = self.world.env.now
-        keep = max(0, len(self.vehicles) - count)
-        self.vehicles = sorted(self.vehicles)[:keep]
-        self._recompute(now, units=False)
+        self._drop_vehicles(count, now)
+        self._list_vehicles()
+        self._reschedule(now, list(self.result.ready))
 
-    def _recompute(self, now: float, units: bool = True) -> None:
-        """Work out again, from ``now``, what an inject changed; events scheduled before are void."""
-        world, tp = self.world, self.plan
-        if units:
-            old_first = min((t for t in self.result.ready if t is not None), default=None)
-            ready, by = _ready_times(tp, self.result.assembled)
-            for x in range(len(tp.units)):  # a unit that is ready stays ready
-                if x in self.units_done:
-                    ready[x], by[x] = self.result.ready[x], self.result.completed_by[x]
-            self.generation += 1
-            for x, t in enumerate(self.result.ready):
-                if t is not None and x not in self.units_done:
-                    world.pending -= 1
-            self.result.ready, self.result.completed_by = ready, by
-            for x, t in enumerate(ready):
-                if t is not None and x not in self.units_done:
-                    world.pending += 1
-                    world.env.timeout(delay_until(now, t), (x, self.generation)).callbacks.append(
-                        self._unit_ready)
-            new_first = min((t for t in ready if t is not None), default=None)
-            if new_first is None:
-                self.vehicles = []
-            elif old_first is not None and new_first != old_first and old_first > now:
-                self.vehicles = [t + new_first - old_first for t in self.vehicles]  # loading starts later
-        else:
-            self.generation += 1
-            for x, t in enumerate(self.result.ready):  # the same unit times, under the new generation
-                if t is not None and x not in self.units_done:
-                    world.env.timeout(delay_until(now, t), (x, self.generation)).callbacks.append(
-                        self._unit_ready)
-        if not self.ready_to_leave and any(t is not None for t in self.result.ready):
-            self._leave(now)
+    def _drop_vehicles(self, count: int, now: float) -> None:
+        every = sorted(((t, name) for name, ts in self.loaded.items() for t in ts), reverse=True)
+        for t, name in every[:count]:
+            self.loaded[name].remove(t)
+
+    def _reschedule(self, now: float, old: list[float | None]) -> None:
+        """Void the events scheduled before an inject and schedule them again from ``now``."""
+        world = self.world
+        self.generation += 1
+        for x, t in enumerate(old):
+            if t is not None and x not in self.units_done:
+                world.pending -= 1
+        for x, t in enumerate(self.result.ready):
+            if t is not None and x not in self.units_done:
+                world.pending += 1
+                world.env.timeout(delay_until(now, max(t, now)), (x, self.generation)).callbacks.append(
+                    self._unit_ready)
+        if not self.ready_to_leave:
+            self._schedule_bases(now)
         world.check_end()

@@ -24,11 +24,14 @@ import simpy
 from ..events import (
     ACCIDENT,
     BACKGROUND,
+    CALLS_BEGIN,
+    CALLS_END,
     ENDED,
     MESSAGE_FAILED,
     MESSAGE_LOST,
     MESSAGE_RECEIVED,
     MESSAGE_REROUTED,
+    MESSAGE_RESENT,
     MESSAGE_RETRIED,
     MESSAGE_SENT,
     OUTAGE_APPLIED,
@@ -41,6 +44,7 @@ from ..scenario.dispatch import HandlerState, dispatch
 from ..scenario.injects import outage_inject
 from ..scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, Scenario
 from .clock import ShiftChange, delay_until
+from .escalation import realised_timeline
 from .plan import HandlerPlan, LinkPlan, OrganisationPlan, plan_for
 from .staff import ACCIDENT_WORK, BACKGROUND_WORK, DutyStaff
 from .streams import Streams
@@ -91,9 +95,10 @@ class _Organisation:
 
 
 class _Link:
-    """A link's draws during a replication: one uniform per attempt, delays per channel."""
+    """A link's draws during a replication: one uniform per attempt, delays per channel, and the
+    link's own delay per delivery (its own stream, so giving a link a delay moves no other draw)."""
 
-    __slots__ = ("plan", "uniform", "delays", "cut")
+    __slots__ = ("plan", "uniform", "delays", "own", "cut")
 
     def __init__(self, world: World, plan: LinkPlan) -> None:
         self.plan = plan
@@ -102,6 +107,8 @@ class _Link:
         self.uniform = world.streams.sampler(f"{plan.stream}:attempts", None)
         self.delays = [world.streams.sampler(f"{plan.stream}:delay:{ch.name}", ch.delay)
                        for ch in plan.channels]
+        self.own = None if plan.delay is None else world.streams.sampler(f"{plan.stream}:link_delay",
+                                                                         plan.delay)
 
 
 class World:
@@ -120,10 +127,12 @@ class World:
         self.seed = seed
         self.replication = replication
         self.plan = plan = plan_for(scenario)
+        start = -scenario.measurement.warmup  # a warm-up runs before the initiating event (t = 0)
         if env is None:
-            env = simpy.Environment(initial_time=0.0)
-        elif env.now != 0:
-            raise ValueError(f"a World starts at time 0; the environment given is at {env.now}")
+            env = simpy.Environment(initial_time=start)
+        elif env.now != start:
+            raise ValueError(f"a World starts at time {start:g} (minus its warm-up); the environment "
+                             f"given is at {env.now:g}")
         self.env = env
         self.streams = Streams(seed, replication)
         self.records: list[tuple] = []
@@ -139,6 +148,14 @@ class World:
         self._at_instant = 0
         """Messages received at ``_instant`` (the guard against loops that take no time)."""
         self._down = dict.fromkeys(scenario.channels, 0)
+        self._resending: dict[int, tuple] = {}
+        """Messages waiting to be sent again (link ``resend``), by id."""
+        self._rounds: dict[int, int] = {}
+        """Per message sent again: the rounds started after the first."""
+        self._held: dict[str, list[int]] = {}
+        """Per channel under an outage: the messages waiting for it to come back."""
+        self._calls: dict[int, tuple[tuple, int]] = {}
+        """Per message a caller is making: the caller's task and the index of its next send."""
         self._links: dict[tuple[str, str], _Link] = {}
         self._end = env.event()
         self._over = False
@@ -155,13 +172,13 @@ class World:
             self.inject(outage_inject(scenario, outage), at=outage.start)
         for org in self.orgs.values():
             if len(org.plan.schedule) > 1:
-                ShiftChange(env, org.plan.schedule[1][0], org).callbacks.append(self._staff_change)
-            if org.plan.background is not None:
+                ShiftChange(env, delay_until(env.now, org.plan.schedule[1][0]), org).callbacks.append(
+                    self._staff_change)
+            if org.plan.background is not None:  # from the start of the warm-up, if there is one
                 env.timeout(org.interarrival(), org).callbacks.append(self._background_arrival)
-        for change in scenario.accident.timeline:
-            self.pending += 1
-            env.timeout(change.at, change.class_).callbacks.append(self._class_change)
-        env.timeout(scenario.horizon).callbacks.append(self._at_horizon)
+        self._schedule_escalation()
+        self._schedule_window_end()
+        env.timeout(delay_until(env.now, scenario.horizon)).callbacks.append(self._at_horizon)
 
     # --- the public API ---------------------------------------------------------------------------
 
@@ -293,6 +310,26 @@ class World:
             self.orgs[target].staff.outage(begins)
         else:
             self._down[target] += 1 if begins else -1
+            if not begins and not self._down[target]:
+                self._channel_restored(target)
+
+    def _schedule_escalation(self) -> None:
+        """The accident's class changes of this replication (drawn times, a stop; sim/escalation.py)."""
+        now = self.env.now  # -warmup
+        for t, cls in realised_timeline(self.scenario.accident, self.streams):
+            self.pending += 1
+            self.env.timeout(delay_until(now, t), cls).callbacks.append(self._class_change)
+
+    def _schedule_window_end(self) -> None:
+        """With ``measurement.until``, the run goes on at least until the window's end."""
+        window = self.scenario.window
+        if window is not None:
+            self.pending += 1
+            self.env.timeout(delay_until(self.env.now, window[1])).callbacks.append(self._window_over)
+
+    def _window_over(self, _event: simpy.Event) -> None:
+        self.pending -= 1
+        self.check_end()
 
     def _class_change(self, event: simpy.Event) -> None:
         self.deliver_class_change(event.value)
@@ -375,6 +412,9 @@ class World:
         name = org.name
         self.record((self.env.now, TASK_FINISHED, name, kind, cls, message, ref, index, "", "", "", "", "",
                      0, ""))
+        if handler is not None and handler.calls:
+            self._start_calls(org, kind, cls, ref, message, handler)
+            return
         org.staff.release()
         if handler is None:
             return
@@ -395,6 +435,52 @@ class World:
         self._queue_task((org, BACKGROUND, "", self._tasks, 0, -1, org.duration(), None), BACKGROUND_WORK)
         self.env.timeout(org.interarrival(), org).callbacks.append(self._background_arrival)
 
+    # --- calls that keep the caller busy (``occupies``) ----------------------------------------------
+
+    def _start_calls(self, org: _Organisation, kind: str, cls: str, task: int, message: int,
+                     handler: HandlerPlan) -> None:
+        """A handled task whose sends include calls: the person who handled it keeps the slot and
+        makes them in the listed order, each until delivered or given up (a send over a link that
+        does not occupy the sender goes at once, when its turn comes); then the person is free.
+
+        The order's effect on the team (call-out, deploy) comes at the end of the handling, as for
+        any task; the task stays under way (``inflight``) until its last call is over.
+        """
+        name = org.name
+        self.record((self.env.now, CALLS_BEGIN, name, kind, cls, message, task, handler.index, "", "", "", "",
+                     "", sum(handler.calls), ""))
+        if name == self.team.plan.organisation:
+            if kind == MOBILISE:
+                self.team.mobilise(cls, task)
+            elif kind == DEPLOY:
+                self.team.deploy(task)
+        self._next_call((org, kind, cls, task, message, handler), 0)
+
+    def _next_call(self, calling: tuple, i: int) -> None:
+        org, kind, cls, task, message, handler = calling
+        sends, calls = handler.sends, handler.calls
+        while i < len(sends):
+            to, send_kind = sends[i]
+            i += 1
+            if calls[i - 1]:
+                ref = self.send(org.name, to, send_kind, cls, task)
+                if (org.name, to) in self.plan.links:  # on its way (not lost at once): the caller waits
+                    self._calls[ref] = (calling, i)
+                    return
+            else:
+                self.send(org.name, to, send_kind, cls, task)
+        self.record((self.env.now, CALLS_END, org.name, kind, cls, message, task, handler.index, "", "", "",
+                     "", "", 0, ""))
+        org.staff.release()
+        self.inflight -= 1
+        self.check_end()
+
+    def _call_over(self, ref: int) -> None:
+        """The transmission of message ``ref`` is over (delivered, lost or left for a resend)."""
+        waiting = self._calls.pop(ref, None)
+        if waiting is not None:
+            self._next_call(*waiting)
+
     # --- messages ---------------------------------------------------------------------------------
 
     def link(self, sender: str, to: str) -> _Link | None:
@@ -407,8 +493,8 @@ class World:
             link = self._links[(sender, to)] = _Link(self, plan)
         return link
 
-    def send(self, sender: str, to: str, kind: str, cls: str, task: int = 0) -> None:
-        """Start a message on its way from ``sender`` to ``to`` (sent by task ``task``)."""
+    def send(self, sender: str, to: str, kind: str, cls: str, task: int = 0) -> int:
+        """Start a message on its way from ``sender`` to ``to`` (sent by task ``task``); its id."""
         self._messages += 1
         ref = self._messages
         now = self.env.now
@@ -419,10 +505,11 @@ class World:
             if plan is None:  # no link: the graph checks report this; here the message is lost
                 self.record((now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to, "", "", "", 0,
                              ""))
-                return
+                return ref
             link = self._links[(sender, to)] = _Link(self, plan)
         self.inflight += 1
         self._attempt((sender, to, kind, cls, ref, link, task), 0, 0)
+        return ref
 
     # A message on its way is a tuple (sender, receiver, kind, class, message id, link, task). Its
     # attempts are callbacks on timeouts rather than a SimPy process: a replication sends dozens
@@ -441,6 +528,8 @@ class World:
         if u < ch.fails or self._down[ch.name] or link.cut:
             self.env.timeout(ch.detect, (message, c, attempt)).callbacks.append(self._attempt_failed)
         else:
+            if link.own is not None:
+                delay += link.own()
             self.env.timeout(delay, (message, ch.name)).callbacks.append(self._delivered)
 
     def _attempt_failed(self, event: simpy.Event) -> None:
@@ -459,13 +548,61 @@ class World:
             record((now, MESSAGE_REROUTED, sender, kind, cls, ref, task, -1, sender, to, channels[c + 1].name,
                     "", "", 0, ""))
             self._attempt(message, c + 1, 0)
+        elif link.plan.resend_after:
+            self._round_failed(message)
         else:
             record((now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to, ch.name, "", "", 0, ""))
+            if self._calls:
+                self._call_over(ref)
             self.inflight -= 1
             self.check_end()
+
+    # --- sending again (link ``resend``) ------------------------------------------------------------
+
+    def _round_failed(self, message: tuple) -> None:
+        """Every channel of the link failed: wait ``resend.after`` and try the list again — sooner,
+        the moment a channel of the link comes back from an outage — or give up after the last round."""
+        ref, link = message[4], message[5]
+        rounds = self._rounds.get(ref, 0)
+        if self._calls:  # the caller hangs up; a later round needs nobody's time
+            self._call_over(ref)
+        if rounds >= link.plan.resend_rounds:
+            sender, to, kind, cls, _, _, task = message
+            self.record((self.env.now, MESSAGE_LOST, sender, kind, cls, ref, task, -1, sender, to,
+                         link.plan.channels[-1].name, "", "", 0, ""))
+            self._rounds.pop(ref, None)
+            self.inflight -= 1
+            self.check_end()
+            return
+        self._rounds[ref] = rounds + 1
+        self._resending[ref] = message
+        for ch in link.plan.channels:
+            if self._down[ch.name]:
+                self._held.setdefault(ch.name, []).append(ref)
+        self.env.timeout(link.plan.resend_after, (ref, rounds + 1)).callbacks.append(self._resend_due)
+
+    def _resend_due(self, event: simpy.Event) -> None:
+        ref, rounds = event.value
+        if ref in self._resending and self._rounds[ref] == rounds:  # not sent already on a restore
+            self._resend(ref, "after")
+
+    def _channel_restored(self, channel: str) -> None:
+        """A channel's outage is over: the messages held for it go out now, in the order they failed."""
+        for ref in self._held.pop(channel, ()):
+            if ref in self._resending:
+                self._resend(ref, "restored")
+
+    def _resend(self, ref: int, why: str) -> None:
+        message = self._resending.pop(ref)
+        sender, to, kind, cls, _, link, task = message
+        self.record((self.env.now, MESSAGE_RESENT, sender, kind, cls, ref, task, -1, sender, to,
+                     link.plan.channels[0].name, "", "", self._rounds[ref], why))
+        self._attempt(message, 0, 0)
 
     def _delivered(self, event: simpy.Event) -> None:
         (sender, to, kind, cls, ref, _, task), channel = event.value
         self._receive(to, kind, cls, ref, sender, channel, task)
+        if self._calls:
+            self._call_over(ref)
         self.inflight -= 1
         self.check_end()
