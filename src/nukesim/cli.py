@@ -762,26 +762,36 @@ def sweep(
             results.close()
             raise typer.BadParameter(f"cannot reach a Dask scheduler at {scheduler}: {exc}",
                                      param_hint="--scheduler") from None
+        interrupted, previous = False, None
         try:
             with _sweep_progress(planned_replications(prepared)) as advance:
                 result = run_sweep(prepared, results, executor, resume=resume, command=sys.argv,
                                    progress=advance)
         except KeyboardInterrupt:
-            err.print(f"interrupted: finished replications are in {db}; continue with --resume",
-                      markup=False)
-            raise typer.Exit(130) from None
+            # an impatient second Ctrl-C must not cut the stopping of the workers or the hint short
+            interrupted, previous = True, signal.signal(signal.SIGINT, signal.SIG_IGN)
         finally:
             executor.close()
             results.close()
+        if interrupted:
+            err.print(f"interrupted: finished replications are in {db}; continue with --resume",
+                      markup=False)
+            signal.signal(signal.SIGINT, previous)
+            raise typer.Exit(130)
         from .sweep.analysis import analyse, print_analysis
 
         analysis = analyse(result)
         print_analysis(out, analysis)
         out.print(f"store: {db} ({result.ran} replications run now)", markup=False, soft_wrap=True)
         if out_dir is not None:
+            from .provenance import sweep_provenance
             from .sweep.analysis import write_analysis
 
-            written = write_analysis(out_dir, analysis, db, parquet=parquet)
+            origin = sweep_provenance(file, prepared.file.sha256, prepared.file.scenario_path,
+                                      prepared.base.name, prepared.sweep.set, prepared.sweep.seed,
+                                      sum(len(rows) for rows in result.values.values()),
+                                      len(result.values))
+            written = write_analysis(out_dir, analysis, db, parquet=parquet, provenance=origin)
             out.print(f"written: {out_dir}/" + ", ".join(written), markup=False, soft_wrap=True)
 
 

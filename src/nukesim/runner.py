@@ -119,7 +119,12 @@ _worker_scenario: Scenario | None = None
 def _start_worker(scenario: Scenario) -> None:
     global _worker_scenario
     _worker_scenario = scenario
-    # Ctrl-C and SIGTERM are the parent's to handle: it stops the workers itself (_stop_pool).
+    _leave_signals_to_parent()
+
+
+def _leave_signals_to_parent() -> None:
+    """In a worker process: Ctrl-C and SIGTERM are the parent's to handle, which stops the
+    workers itself (``_stop_pool``) — a worker interrupted mid-batch would only print a traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -337,11 +342,16 @@ def run_batch(batch: Batch) -> np.ndarray:
 
 
 class LocalExecutor:
-    """Batches on a process pool that lives as long as the executor (or in this process)."""
+    """Batches on a process pool that lives as long as the executor (or in this process).
+
+    Its workers leave Ctrl-C to the parent and ``close`` stops them at once, as ``replicate``'s do:
+    an interrupted sweep ends promptly, without a traceback from every worker.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers) if self.workers > 1 else None
+        self._pool = (ProcessPoolExecutor(max_workers=self.workers, initializer=_leave_signals_to_parent)
+                      if self.workers > 1 else None)
 
     def submit(self, batch: Batch) -> Future:
         if self._pool is not None:
@@ -355,7 +365,7 @@ class LocalExecutor:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            _stop_pool(self._pool)
 
 
 class DaskExecutor:
