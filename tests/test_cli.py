@@ -1,4 +1,5 @@
-"""The command line keeps the promises of DESIGN.md §5: outputs, exit codes, no tracebacks."""
+"""The command line keeps the promises of docs/cli.md and docs/outputs.md: outputs, exit codes,
+no tracebacks."""
 
 import json
 import subprocess

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -72,6 +72,8 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
     except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
         raise  # Typer reports a bad option or argument itself, with exit code 2
+    except BrokenPipeError:
+        _reader_gone()
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
         if _is_zero_time_loop(exc):  # a fault of the scenario, found while it ran
             err.print(f"error: the run stopped: {exc}", markup=False, highlight=False, soft_wrap=True)
@@ -82,6 +84,19 @@ def user_errors() -> Iterator[None]:
         err.print("This is a bug in nukesim, not in your file; set NUKESIM_DEBUG=1 for details "
                   "and please report it.", markup=False)
         raise typer.Exit(1) from None
+
+
+def _reader_gone() -> NoReturn:
+    """The reader of our output went away (``nukesim graph … | head``): stop quietly, as command-line
+    tools do, with the exit status of a process ended by SIGPIPE. Output still buffered for the
+    closed pipe is dropped, so that flushing it at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    raise SystemExit(128 + signal.SIGPIPE)
+
+
+out.on_broken_pipe = _reader_gone  # rich's own handling would exit 1, which reads as our failure
 
 
 def _is_zero_time_loop(exc: Exception) -> bool:
@@ -96,8 +111,30 @@ def _terminated(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _flags_without_type(display_type_rich):
+    """Typer's help shows ``<bool>`` beside a flag such as ``--json``, which takes no value."""
+    def display(self, ctx):
+        return None if getattr(self, "is_flag", False) else display_type_rich(self, ctx)
+    return display
+
+
+typer.core.TyperOption.display_type_rich = _flags_without_type(typer.core.TyperOption.display_type_rich)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from . import __version__
+
+        out.print(f"nukesim {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
-def _default(ctx: typer.Context) -> None:
+def _default(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print nukesim's version and exit.")] = False,
+) -> None:
     """With no command, run the default China scenario."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
@@ -181,7 +218,8 @@ def _graph_svg(scenario) -> str:
 
 SetOption = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer needs Optional here
-    typer.Option("--set", "-s", help="Override a field: PATH=VALUE (repeatable)."),
+    typer.Option("--set", "-s", metavar="PATH=VALUE", help="Override a field (repeatable); "
+                 "PATH+=VALUE appends to a list (docs/scenario-format.md, \"Overrides\")."),
 ]
 
 
@@ -302,7 +340,7 @@ def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     n: Annotated[Optional[int], typer.Option(  # noqa: UP045
         "-n", "--replications", min=1, max=MAX_REPLICATIONS,
-        help=f"Replications [default: {DEFAULT_REPLICATIONS}; with --precision, the most, "
+        help=f"Replications \\[default: {DEFAULT_REPLICATIONS}; with --precision, the most, "
         f"default {MAX_PRECISION_REPLICATIONS:,}].", show_default=False)] = None,
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 1,
     set_: SetOption = None,
@@ -361,7 +399,7 @@ def run(
             if report:
                 written.append(_write_report(out_dir))
         if as_json:
-            document = summary.to_json()
+            document = summary.to_dict()
             if precision_doc is not None:
                 document["precision"] = precision_doc
             sys.stdout.write(json.dumps(document, indent=2) + "\n")
@@ -429,7 +467,7 @@ def _progress(total: int, quiet: bool) -> Iterator:
 def explain(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     metric: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--metric", "-m", help="Milestone to explain (repeatable), or 'all' [default: team_on_site].",
+        "--metric", "-m", help="Milestone to explain (repeatable), or 'all' \\[default: team_on_site].",
         show_default=False)] = None,
     set_: SetOption = None,
     n: Annotated[int, typer.Option("-n", "--replications", min=1,
@@ -530,7 +568,7 @@ def compare(
         diffs = paired_differences(ra, rb, seed=seed)
         label = " ".join([str(other)] * (other is not None) + [f"--set {a}" for a in set_ or ()])
         document = {"a": str(file), "b": label, "seed": seed, "replications": n,
-                    "differences": [d.to_json() for d in diffs]}
+                    "differences": [d.to_dict() for d in diffs]}
         if out_dir is not None:
             _write_comparison(out_dir, document, (file, a, ra, ()),
                               (other or file, b, rb, set_ or ()), report)
@@ -664,7 +702,7 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".partial-") as tmp:
         staging = Path(tmp)
-        document = summary.to_json()
+        document = summary.to_dict()
         if precision is not None:
             document["precision"] = precision
         if provenance is not None:
@@ -732,7 +770,7 @@ def sweep(
     scheduler: Annotated[Optional[str], typer.Option(  # noqa: UP045
         metavar="ADDRESS", help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
     store: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        metavar="DB", help="SQLite result store [default: DIR/sweep.sqlite with --out, else "
+        metavar="DB", help="SQLite result store \\[default: DIR/sweep.sqlite with --out, else "
         "FILE's name with .sqlite in the working directory].", show_default=False)] = None,
     resume: Annotated[bool, typer.Option(help="Continue (or extend) the sweep in --store: run "
                                          "only what it lacks.")] = False,
@@ -814,7 +852,10 @@ def _sweep_progress(total: int) -> Iterator:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokenPipeError:
+        _reader_gone()
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ class Difference:
     p90_diff: float
     p90_diff_ci95: tuple[float, float]
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         def clean(v):
             if isinstance(v, tuple):
                 return [clean(x) for x in v]

@@ -41,14 +41,22 @@ class Summary:
     metrics: dict[str, MetricSummary]
     objectives: list[ObjectiveResult]
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         return {
             "scenario": self.scenario,
             "seed": self.seed,
             "replications": self.replications,
-            "metrics": {name: m.to_json() for name, m in self.metrics.items()},
-            "objectives": [o.to_json() for o in self.objectives],
+            "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
+            "objectives": [o.to_dict() for o in self.objectives],
         }
+
+    def to_json(self) -> dict:
+        """Deprecated: the name promised JSON text, but this is the dict; use ``to_dict``."""
+        import warnings
+
+        warnings.warn("Summary.to_json() returns a dict and is renamed to_dict()", DeprecationWarning,
+                      stacklevel=2)
+        return self.to_dict()
 
 
 @dataclass
@@ -292,7 +300,7 @@ def replicate_to_precision(
     return combined, reached
 
 
-# --- replications as a stream into a sink (DESIGN.md §6) -----------------------------------------
+# --- replications as a stream into a sink (a sweep's store) -----------------------------------------
 #
 # A sweep hands the runner many points' replications at once. An executor runs batches — a
 # local process pool that lives across points, or a Dask client — and every finished batch,

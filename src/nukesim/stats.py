@@ -38,7 +38,7 @@ class MetricSummary:
         total = self.n + self.missing
         return self.n / total if total else math.nan
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         return {k: _clean(v) for k, v in asdict(self).items()}
 
 
@@ -145,7 +145,7 @@ class ObjectiveResult:
     met: bool
     decided: bool
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         return {k: _clean(v) for k, v in asdict(self).items()}
 
 

@@ -1,0 +1,61 @@
+"""What a new user tripped over (issue 14): pipes, help, --version, the API's defaults."""
+
+import json
+import re
+import subprocess
+import sys
+import warnings
+
+import pytest
+from conftest import SCENARIOS
+from typer.testing import CliRunner
+
+import nukesim
+from nukesim.cli import app
+
+MINIMAL = str(SCENARIOS / "minimal.yaml")
+CHINA = str(SCENARIOS / "china_national_team.yaml")
+
+
+@pytest.mark.parametrize("args", [["graph", CHINA], ["timeline", CHINA],
+                                  ["run", MINIMAL, "-n", "4", "--json"]])
+def test_a_reader_that_stops_reading_ends_the_command_quietly_as_sigpipe_would(args):
+    proc = subprocess.Popen([sys.executable, "-m", "nukesim", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # `… | head` that has read enough
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert err == ""
+    assert proc.returncode == 141  # 128 + SIGPIPE, what `yes | head` gives under pipefail
+
+
+def test_version_prints_the_package_version():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"nukesim {nukesim.__version__}"
+
+
+def test_run_help_shows_the_default_replications_and_no_type_beside_flags():
+    result = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    text = result.stdout
+    assert "[default: 200; with --precision, the most, default 100,000]" in text
+    assert "<bool>" not in text
+    assert re.search(r"--set\s+-s\s+PATH=VALUE", text)
+
+
+def test_the_api_with_its_defaults_gives_the_numbers_of_the_command_line_with_its_defaults():
+    cli = CliRunner().invoke(app, ["run", MINIMAL, "-n", "24", "--json"])
+    assert cli.exit_code == 0, cli.output
+    api = nukesim.replicate(nukesim.load(MINIMAL), 24).summary().to_dict()
+    assert json.loads(cli.stdout) == json.loads(json.dumps(api))
+    scenario = nukesim.load(MINIMAL)
+    one, first = nukesim.simulate(scenario), nukesim.replicate(scenario, 1)  # replication 0 of seed 1
+    assert [one.metrics[name] for name in first.names] == pytest.approx(list(first.values[0]), nan_ok=True)
+
+
+def test_summary_to_json_is_a_deprecated_name_for_to_dict():
+    summary = nukesim.replicate(nukesim.load(MINIMAL), 3, workers=1).summary()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert summary.to_json() == summary.to_dict()
+    assert caught and issubclass(caught[0].category, DeprecationWarning)
