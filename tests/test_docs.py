@@ -12,18 +12,23 @@ What is run, block by block in each page's order, in a copy of the repository (o
 - ```python blocks: each runs in a fresh interpreter from the copy's root and must not raise.
 - ```yaml, ```text and unmarked blocks are illustrations and not run.
 
-Size: the default suite runs the examples small — in a command whose output is not shown, ``-n N``
-(and a ``--precision`` run's or a sweep's replications) becomes at most ``-n 10``, and in Python
-``n=N`` at most ``n=10``; ``pytest -m slow`` runs every example as written. A comment
-``<!-- docs-test: slow -->`` on the line before a block runs it only in the slow pass (a
-benchmark); ``<!-- docs-test: skip REASON -->`` never (only what cannot run on one CI machine,
-such as a Dask cluster on other machines).
+Two passes. The default suite is quick: every ``nukesim`` (or ``python run_sim.py``) command is
+parsed by the real command line in-process (a renamed option, a wrong choice or a missing
+argument fails), each command whose output the page shows is run in-process and compared, and
+every Python block must compile. ``pytest -m slow`` runs every block for real — small: in a
+command whose output is not shown, ``-n N`` (and a ``--precision`` run's or a sweep's
+replications) becomes at most ``-n 20``, and in Python ``n=N`` at most ``n=20``; with
+``NUKESIM_DOCS_FULL=1`` every example runs as written. A comment ``<!-- docs-test: slow -->`` on the
+line before a block runs it only with ``NUKESIM_DOCS_FULL=1`` (a benchmark);
+``<!-- docs-test: skip REASON -->`` never (only what cannot run on one CI machine, such as a Dask
+cluster on other machines).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -34,8 +39,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "docs").glob("*/*.md")])
-SMALL = 10
-"""Replications per command or call in the default (fast) pass."""
+SMALL = 20
+"""Replications per command or call in the slow pass (unless NUKESIM_DOCS_FULL=1)."""
+FULL = bool(os.environ.get("NUKESIM_DOCS_FULL"))
 RUN = ("sh", "console", "python")
 FENCE = re.compile(r"^```(\w*)\s*$")
 MARK = re.compile(r"^<!--\s*docs-test:\s*(skip|slow)\b\s*(.*?)\s*-->\s*$")
@@ -143,6 +149,7 @@ def copy_of_repository(tmp_path: Path) -> Path:
 
 
 def run_page(page: Path, tmp_path: Path, env: dict[str, str], full: bool) -> None:
+    """Run every block of the page (slow pass), at most SMALL replications unless ``full``."""
     root = copy_of_repository(tmp_path)
     failures = []
     for block in blocks(page):
@@ -158,28 +165,115 @@ def run_page(page: Path, tmp_path: Path, env: dict[str, str], full: bool) -> Non
         for command in commands(block):
             line = command.line if full or command.shown is not None else smaller(command.line)
             done = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=root, env=env,
-                                  capture_output=True, text=True, timeout=600)
+                                  capture_output=True, text=True, timeout=1800)
             got = [row.rstrip() for row in (done.stdout + done.stderr).rstrip().splitlines()]
-            if command.shown is not None:
-                shown = [row.rstrip() for row in "\n".join(command.shown).rstrip().splitlines()]
-                if got != shown:
-                    failures.append(f"{block.where()}: `{command.line}` printed\n" + "\n".join(got)
-                                    + "\nbut the page shows\n" + "\n".join(shown))
-            elif done.returncode:
-                failures.append(f"{block.where()}: `{line}` exited {done.returncode}:\n"
-                                + "\n".join(got[-30:]))
+            failures += compare(block, command, line, got, done.returncode)
     assert not failures, "\n\n".join(failures)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
-def test_every_example_of_the_page_runs_and_prints_what_it_shows(page, tmp_path, environment):
-    run_page(page, tmp_path, environment, full=False)
+def compare(block: Block, command: Command, line: str, got: list[str], code: int) -> list[str]:
+    """Why the command's output or exit code is not what the page says, if it is not."""
+    if command.shown is not None:
+        shown = [row.rstrip() for row in "\n".join(command.shown).rstrip().splitlines()]
+        if got != shown:
+            return [f"{block.where()}: `{command.line}` printed\n" + "\n".join(got)
+                    + "\nbut the page shows\n" + "\n".join(shown)]
+    elif code:
+        return [f"{block.where()}: `{line}` exited {code}:\n" + "\n".join(got[-30:])]
+    return []
+
+
+def cli_commands(line: str, root: Path) -> list[list[str]]:
+    """The arguments of each ``nukesim …`` or ``python run_sim.py …`` command of a shell line
+    (``&&``, ``|`` and ``;`` separate commands; redirections are dropped; globs are expanded
+    from ``root``)."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    found, words, redirect = [], [], False
+    for token in [*lexer, ";"]:
+        if redirect:
+            redirect = False
+        elif token in (">", ">>", "<", "2>", "&>"):
+            redirect = True
+        elif set(token) <= set("&|;()"):
+            found.append(words)
+            words = []
+        else:
+            words.append(token)
+    commands = []
+    for words in found:
+        if words[:1] == ["nukesim"]:
+            words = words[1:]
+        elif words[:2] == ["python", "run_sim.py"]:
+            words = words[2:]
+        else:
+            continue
+        expanded = []
+        for word in words:
+            matches = sorted(str(p.relative_to(root)) for p in root.glob(word)) if "*" in word else []
+            expanded += matches or [word]
+        commands.append(expanded)
+    return commands
+
+
+def check_page(page: Path, tmp_path: Path, monkeypatch) -> None:
+    """The quick pass: commands parsed, shown output compared, Python compiled (in-process)."""
+    import typer
+    from typer.testing import CliRunner
+
+    click = getattr(typer, "_click", None)  # Typer 0.2x carries its own copy of click
+    if click is None:
+        import click
+
+    from nukesim.cli import app
+
+    root = copy_of_repository(tmp_path)
+    monkeypatch.chdir(root)
+    group = typer.main.get_command(app)
+    failures = []
+    for block in blocks(page):
+        if block.lang not in RUN or block.mark == "skip":
+            continue
+        if block.lang == "python":
+            try:
+                compile("\n".join(block.text), block.where(), "exec")
+            except SyntaxError as exc:
+                failures.append(f"{block.where()}: {exc}")
+            continue
+        for command in commands(block):
+            if command.shown is not None:
+                (args,) = cli_commands(command.line, root)  # one command, or the page is wrong
+                result = CliRunner().invoke(app, args, env={"COLUMNS": "160"})
+                got = [row.rstrip() for row in result.output.rstrip().splitlines()]
+                failures += compare(block, command, command.line, got, result.exit_code)
+                continue
+            for args in cli_commands(command.line, root):
+                part = shlex.join(["nukesim", *args])
+                try:
+                    with group.make_context("nukesim", list(args), resilient_parsing=False) as ctx:
+                        sub = group.get_command(ctx, args[0])
+                        if sub is None:
+                            raise click.UsageError(f"no command {args[0]!r}")
+                        sub.make_context(args[0], args[1:], parent=ctx).close()
+                except typer.Exit:
+                    pass  # --help, --version
+                except click.ClickException as exc:
+                    failures.append(f"{block.where()}: `{part}`: {exc.format_message()}")
+    assert not failures, "\n\n".join(failures)
+
+
+IDS = [str(p.relative_to(ROOT)) for p in PAGES]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_every_command_of_the_page_parses_and_prints_what_it_shows(page, tmp_path, monkeypatch):
+    check_page(page, tmp_path, monkeypatch)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
-def test_every_example_of_the_page_runs_as_written(page, tmp_path, environment):
-    run_page(page, tmp_path, environment, full=True)
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_every_example_of_the_page_runs(page, tmp_path, environment):
+    run_page(page, tmp_path, environment, full=FULL)
 
 
 # --- the harness itself -------------------------------------------------------------------------
@@ -195,11 +289,32 @@ def test_console_output_is_the_lines_after_a_prompt_and_continuations_are_joined
     assert got == [("nukesim a b", ["out 1", "out # 2"]), ("nukesim c", None)]
 
 
-def test_the_fast_pass_caps_replications_but_keeps_everything_else():
-    assert smaller("nukesim run x.yaml -n 1000 --seed 7") == "nukesim run x.yaml -n 10 --seed 7"
-    assert smaller("nukesim run x.yaml --precision 1%") == "nukesim run x.yaml --precision 1% -n 10"
+def test_the_slow_pass_caps_replications_but_keeps_everything_else():
+    assert smaller("nukesim run x.yaml -n 1000 --seed 7") == "nukesim run x.yaml -n 20 --seed 7"
+    assert smaller("nukesim run x.yaml --precision 1%") == "nukesim run x.yaml --precision 1% -n 20"
     assert smaller("nukesim run x.yaml -n 5") == "nukesim run x.yaml -n 5"
     assert smaller("nukesim sweep s.yaml --out o && nukesim report o") == \
-        "nukesim sweep s.yaml --out o -n 10 && nukesim report o"
-    assert smaller_python("replicate(s, n=1000, seed=7)") == "replicate(s, n=10, seed=7)"
+        "nukesim sweep s.yaml --out o -n 20 && nukesim report o"
+    assert smaller_python("replicate(s, n=1000, seed=7)") == "replicate(s, n=20, seed=7)"
     assert strip_comment("nukesim run --set 'a=#b'  # c") == "nukesim run --set 'a=#b'  "
+
+
+def test_a_shell_line_is_cut_into_its_nukesim_commands(tmp_path):
+    line = ("nukesim run a.yaml --set 'x=[1; 2]' > s.json && nukesim report out | head; "
+            "python -c \"print(1); print(2)\"; python run_sim.py graph b.yaml")
+    assert cli_commands(line, tmp_path) == [["run", "a.yaml", "--set", "x=[1; 2]"], ["report", "out"],
+                                            ["graph", "b.yaml"]]
+
+
+def test_the_quick_pass_finds_a_renamed_option_and_a_changed_message(tmp_path, monkeypatch):
+    source = tmp_path / "checkout"
+    (source / "scenarios").mkdir(parents=True)
+    shutil.copy(ROOT / "scenarios" / "minimal.yaml", source / "scenarios")
+    page = source / "p.md"
+    page.write_text("```sh\nnukesim run scenarios/minimal.yaml --replicates 5\n```\n\n```console\n"
+                    "$ nukesim run scenarios/minimal.yaml --set team.vehicles.cont=20\nsomething else\n```\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", source)
+    with pytest.raises(AssertionError) as caught:
+        check_page(page, tmp_path / "work", monkeypatch)
+    assert "No such option: --replicates" in str(caught.value)
+    assert "did you mean 'count'?" in str(caught.value) and "but the page shows" in str(caught.value)
