@@ -59,3 +59,34 @@ def test_summary_to_json_is_a_deprecated_name_for_to_dict():
         warnings.simplefilter("always")
         assert summary.to_json() == summary.to_dict()
     assert caught and issubclass(caught[0].category, DeprecationWarning)
+
+
+def test_the_timeline_prints_the_call_out_before_the_members_it_pages_at_the_same_instant():
+    from nukesim.timeline import format_timeline
+
+    scenario = nukesim.load(MINIMAL, ["team.callout.delay=0"])  # members paged at the call-out's instant
+    rows = format_timeline(nukesim.simulate(scenario).events, scenario)
+    callout = next(i for i, r in enumerate(rows) if r[2] == "starts the call-out")
+    paged = next(i for i, r in enumerate(rows) if r[2].endswith("members paged"))
+    assert rows[callout][0] == rows[paged][0] and callout < paged
+
+
+def test_the_ci_of_a_mean_of_values_that_cannot_be_negative_starts_at_zero_at_the_lowest():
+    import numpy as np
+
+    from nukesim.stats import mean_ci
+
+    low, high = mean_ci(np.array([0.0] * 99 + [0.5]))
+    assert low == 0.0 and high > 0.005
+    assert mean_ci(np.array([-1.0, 0.0, 1.0]))[0] < 0  # a difference can be negative
+
+
+def test_an_objective_that_rounds_to_its_target_is_shown_precisely_enough_to_see_why():
+    from nukesim.cli import _objective_table
+    from nukesim.runner import Summary
+    from nukesim.stats import ObjectiveResult
+
+    o = ObjectiveResult("Ready in 2 h", "team_mobilized", "p90", 120.0, 120.9, (118.0, 125.3), False, False)
+    table = _objective_table(Summary("s", 1, 100, {}, [o]))
+    cells = [str(c._cells[0]) for c in table.columns]
+    assert cells[3:6] == ["120.00 min", "120.90 min", "118.00 min – 125.30 min"]

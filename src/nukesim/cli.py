@@ -256,6 +256,15 @@ def _fmt(value: float | None) -> str:
     return format_duration(value)
 
 
+def _fine_minutes(value: float | None) -> str:
+    """Minutes to the hundredth, for a value that rounds to its target in the usual format."""
+    return _fmt(value) if value is None or not math.isfinite(value) else f"{value:.2f} min"
+
+
+def _fine_percent(value: float | None) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.3f}%"
+
+
 def _summary_table(summary) -> Table:
     title = f"{summary.scenario}: {summary.replications} replications, seed {summary.seed}"
     table = Table(title=escape(title))
@@ -277,6 +286,8 @@ def _objective_table(summary) -> Table:
         table.add_column(name)
     for o in summary.objectives:
         fmt = (lambda v: f"{100 * v:.1f}%") if o.statistic == "share" else _fmt
+        if fmt(o.value) == fmt(o.target) and o.value != o.target:  # show why 2h00m is not 2h00m
+            fmt = _fine_percent if o.statistic == "share" else _fine_minutes
         ci = "—" if o.ci95 is None else f"{fmt(o.ci95[0])} – {fmt(o.ci95[1])}"
         verdict = ("[green]met[/]" if o.met else "[red]not met[/]") + ("" if o.decided else " (undecided)")
         table.add_row(escape(o.name), escape(o.metric), o.statistic, fmt(o.target), fmt(o.value), ci, verdict)
@@ -645,13 +656,18 @@ def report_command(
 
 
 def _signed(value: float, ci: tuple[float, float]) -> str:
-    """``-26.0m [-30.9, -21.1]``: the bootstrap interval of a percentile need not be symmetric."""
+    """``-26.0m [-30.9m, -21.1m]``, ``+1h05m [+58.2m, +1h12m]``: durations in the format of the
+    means beside them; the bootstrap interval of a percentile need not be symmetric."""
     if not math.isfinite(value):
         return "—"
-    text = f"{value:+.1f}m"
+    text = _signed_duration(value)
     if all(math.isfinite(c) for c in ci):
-        text += f" [{ci[0]:+.1f}, {ci[1]:+.1f}]"
+        text += f" [{_signed_duration(ci[0])}, {_signed_duration(ci[1])}]"
     return text
+
+
+def _signed_duration(minutes: float) -> str:
+    return ("-" if minutes < 0 else "+") + format_duration(abs(minutes))
 
 
 OUTPUT_FILES = ("summary.json", "replications.csv", "events.csv", "attribution.csv", "provenance.json",

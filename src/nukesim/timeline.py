@@ -82,6 +82,7 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
     departed = None
     end = None
     last = 0.0  # the last time anything happened but routine work and staff changes
+    callout_row: int | None = None  # the call-out's row: the members it pages come after it
     staff_rows: list[int] = []
     for e in log:
         t, typ, org, kind, cls = e.t, e.type, e.org, e.kind, e.cls
@@ -126,6 +127,7 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
         elif typ == CALLOUT_STARTED:
             how = (f"page to all {e.n} members" if e.detail == "page"
                    else f"call tree, each caller calls {team.callout.fanout}; {e.n} members")
+            callout_row = len(rows)
             row(t, org, "starts the call-out", how)
         elif typ == MEMBER_PAGED:
             u = units[e.unit]
@@ -169,7 +171,9 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             detail = f"{len(u.unreachable)} of {len(u.paged)} unreachable"
             if again:
                 detail += f" ({again} {verb} again)"
-            row(u.last_call, name, f"{len(u.paged)} of {size} members {verb}", detail, order=u.last_row)
+            # causes before effects: at the call-out's own instant, after the call-out
+            order = u.last_row if callout_row is None else max(u.last_row, callout_row + 0.5)
+            row(u.last_call, name, f"{len(u.paged)} of {size} members {verb}", detail, order=order)
     if vehicles and len(vehicles) < team.vehicles.count:
         row(end, team.organisation, "vehicles not all loaded", f"{len(vehicles)} of {team.vehicles.count}")
     ready = {e.unit for e in log if e.type == UNIT_READY}
