@@ -544,8 +544,12 @@ def _percent(value: float) -> str:
 @app.command()
 def compare(
     file: Annotated[Path, typer.Argument(help="Scenario A (the baseline).")],
-    other: Annotated[Optional[Path], typer.Argument(help="Scenario B; default: A with --set.")] = None,  # noqa: UP045
-    set_: SetOption = None,
+    other: Annotated[Optional[Path], typer.Argument(help="Scenario B; default: A with --set-b.")] = None,  # noqa: UP045
+    set_: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--set", "-s", metavar="PATH=VALUE", help="Override a field in both A and B (repeatable).")] = None,
+    set_b: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--set-b", "-b", metavar="PATH=VALUE", help="Override a field in B only (repeatable): "
+        "the change whose effect is measured.")] = None,
     n: Annotated[int, typer.Option("-n", "--replications", min=2, max=MAX_REPLICATIONS,
                                    help="Replications of each variant.")] = DEFAULT_REPLICATIONS,
     seed: Annotated[int, typer.Option(min=0, help="Random seed (shared by both variants).")] = 1,
@@ -564,10 +568,12 @@ def compare(
 
     _check_report_option(report, out_dir)
     with user_errors():
-        if other is None and not set_:
-            raise typer.BadParameter("give a second scenario file or at least one --set PATH=VALUE")
-        a = load(file)
-        b = load(other, set_ or ()) if other is not None else load(file, set_ or ())
+        both, only_b = list(set_ or ()), list(set_b or ())
+        a = load(file, both)  # a mistake in --set first: it would be one in any case
+        if other is None and not only_b:
+            raise typer.BadParameter("give a second scenario file or at least one --set-b PATH=VALUE "
+                                     "(the change to B; --set changes both A and B)")
+        b = load(other or file, both + only_b)
         _check_size(a, 2 * n)
         _check_size(b, 2 * n)
         workers = _workers(workers or default_workers())
@@ -577,12 +583,14 @@ def compare(
             rb = replicate(b, n, seed, workers=workers, keep_events=[0] if out_dir else (),
                            progress=advance)
         diffs = paired_differences(ra, rb, seed=seed)
-        label = " ".join([str(other)] * (other is not None) + [f"--set {a}" for a in set_ or ()])
+        label = " ".join([str(other)] * (other is not None) + [f"--set-b {o}" for o in only_b])
+        if both:
+            label += " (both: " + " ".join(f"--set {o}" for o in both) + ")"
         document = {"a": str(file), "b": label, "seed": seed, "replications": n,
                     "differences": [d.to_dict() for d in diffs]}
         if out_dir is not None:
-            _write_comparison(out_dir, document, (file, a, ra, ()),
-                              (other or file, b, rb, set_ or ()), report)
+            _write_comparison(out_dir, document, (file, a, ra, both),
+                              (other or file, b, rb, both + only_b), report)
         if as_json:
             sys.stdout.write(json.dumps(document, indent=2) + "\n")
             return
