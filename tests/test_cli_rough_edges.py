@@ -90,3 +90,30 @@ def test_an_objective_that_rounds_to_its_target_is_shown_precisely_enough_to_see
     table = _objective_table(Summary("s", 1, 100, {}, [o]))
     cells = [str(c._cells[0]) for c in table.columns]
     assert cells[3:6] == ["120.00 min", "120.90 min", "118.00 min – 125.30 min"]
+
+
+def test_compare_reports_the_difference_of_shares_done_and_each_variants_objectives():
+    result = CliRunner().invoke(app, ["compare", MINIMAL, "--set-b", "start=2026-03-16T03:00:00+08:00",
+                                      "-n", "200", "--json", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    team = next(d for d in doc["differences"] if d["metric"] == "team_mobilized")
+    # paired share: (done in B) − (done in A), from the missing counts of the same 200 runs
+    assert team["done_diff"] == pytest.approx((team["missing_a"] - team["missing_b"]) / 200)
+    low, high = team["done_diff_ci95"]
+    assert low < team["done_diff"] < high < 0  # at night fewer runs mobilise, clearly
+    (objective,) = doc["objectives"]
+    assert objective["b"]["met"] is False and objective["b"]["decided"] is True
+
+
+def test_the_p90_difference_has_an_interval_when_a_few_runs_are_missing():
+    import numpy as np
+
+    from nukesim.comparison import _paired_p90_ci
+
+    rng = np.random.default_rng(3)
+    x = rng.exponential(10, 400)
+    y = x + 5
+    x[:24], y[:32] = np.nan, np.nan  # 6 % and 8 % missing: p90 defined in both
+    low, high = _paired_p90_ci(x, y, seed=1)
+    assert np.isfinite(low) and np.isfinite(high) and low <= 5 <= high

@@ -14,7 +14,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -256,6 +256,18 @@ def _fmt(value: float | None) -> str:
     return format_duration(value)
 
 
+def _objective_format(*objectives) -> Callable[[float | None], str]:
+    """How to show the values of an objective (in one or more variants): as a share or a
+    duration, to the hundredth of a minute when a value rounds to the target but is not it
+    (shown as 2h00m, 120.9 min is not met)."""
+    share = objectives[0].statistic == "share"
+    fmt = (lambda v: f"{100 * v:.1f}%") if share else _fmt
+    target = objectives[0].target
+    if any(fmt(o.value) == fmt(target) and o.value != target for o in objectives):
+        return _fine_percent if share else _fine_minutes
+    return fmt
+
+
 def _fine_minutes(value: float | None) -> str:
     """Minutes to the hundredth, for a value that rounds to its target in the usual format."""
     return _fmt(value) if value is None or not math.isfinite(value) else f"{value:.2f} min"
@@ -285,9 +297,7 @@ def _objective_table(summary) -> Table:
     for name in ("objective", "metric", "statistic", "target", "value", "95% CI", "met"):
         table.add_column(name)
     for o in summary.objectives:
-        fmt = (lambda v: f"{100 * v:.1f}%") if o.statistic == "share" else _fmt
-        if fmt(o.value) == fmt(o.target) and o.value != o.target:  # show why 2h00m is not 2h00m
-            fmt = _fine_percent if o.statistic == "share" else _fine_minutes
+        fmt = _objective_format(o)
         ci = "—" if o.ci95 is None else f"{fmt(o.ci95[0])} – {fmt(o.ci95[1])}"
         verdict = ("[green]met[/]" if o.met else "[red]not met[/]") + ("" if o.decided else " (undecided)")
         table.add_row(escape(o.name), escape(o.metric), o.statistic, fmt(o.target), fmt(o.value), ci, verdict)
@@ -586,8 +596,11 @@ def compare(
         label = " ".join([str(other)] * (other is not None) + [f"--set-b {o}" for o in only_b])
         if both:
             label += " (both: " + " ".join(f"--set {o}" for o in both) + ")"
+        objectives = _paired_objectives(ra.summary().objectives, rb.summary().objectives)
         document = {"a": str(file), "b": label, "seed": seed, "replications": n,
-                    "differences": [d.to_dict() for d in diffs]}
+                    "differences": [d.to_dict() for d in diffs],
+                    "objectives": [{"name": a.name, "a": a.to_dict(), "b": b.to_dict()}
+                                   for a, b in objectives]}
         if out_dir is not None:
             _write_comparison(out_dir, document, (file, a, ra, both),
                               (other or file, b, rb, both + only_b), report)
@@ -598,7 +611,7 @@ def compare(
         table = Table(title=escape(title))
         # means over the replications where the metric happened in both variants (the pairs)
         for name in ("metric", "mean A*", "mean B*", "mean B−A (95% CI)", "p90 A", "p90 B",
-                     "p90 B−A (95% CI)", "missing A/B"):
+                     "p90 B−A (95% CI)", "missing A/B", "done B−A (95% CI)"):
             table.add_column(name, justify="left" if name == "metric" else "right")
         for d in diffs:
             if is_share(d.metric):
@@ -606,12 +619,37 @@ def compare(
             table.add_row(escape(d.metric), _fmt(d.mean_a), _fmt(d.mean_b),
                           _signed(d.mean_diff, d.mean_diff_ci95),
                           _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),
-                          f"{d.missing_a}/{d.missing_b}")
+                          f"{d.missing_a}/{d.missing_b}", _points(d.done_diff, d.done_diff_ci95))
         out.print(table)
-        out.print("* over the replications in which the metric happened in both variants")
+        out.print("* over the replications in which the metric happened in both variants; done = share "
+                  "of replications in which it happened")
+        if objectives:
+            out.print(_compared_objectives_table(objectives))
         if out_dir is not None:
             out.print(f"written: {out_dir}/comparison.json, provenance.json, a/, b/"
                       + (", report.html" if report else ""), markup=False, soft_wrap=True)
+
+
+def _paired_objectives(a: list, b: list) -> list[tuple]:
+    """The objectives of A and B with the same name (both variants usually share them)."""
+    of_b = {o.name: o for o in b}
+    return [(o, of_b[o.name]) for o in a if o.name in of_b]
+
+
+def _compared_objectives_table(pairs: list[tuple]) -> Table:
+    """Each objective in A and in B: value, 95 % CI and verdict side by side."""
+    table = Table(title="objectives in A and B")
+    for name in ("objective", "target", "A (95% CI)", "A met", "B (95% CI)", "B met"):
+        table.add_column(name)
+    for a, b in pairs:
+        fmt = _objective_format(a, b)
+        cells = []
+        for o in (a, b):
+            ci = "" if o.ci95 is None else f" ({fmt(o.ci95[0])} – {fmt(o.ci95[1])})"
+            verdict = ("met" if o.met else "not met") + ("" if o.decided else " (undecided)")
+            cells += [fmt(o.value) + ci, verdict]
+        table.add_row(escape(a.name), fmt(a.target), *cells)
+    return table
 
 
 def _write_comparison(directory: Path, document: dict, a: tuple, b: tuple, report: bool) -> None:
@@ -669,13 +707,25 @@ def _signed(value: float, ci: tuple[float, float]) -> str:
     if not math.isfinite(value):
         return "—"
     text = _signed_duration(value)
-    if all(math.isfinite(c) for c in ci):
+    if not any(math.isnan(c) for c in ci):
         text += f" [{_signed_duration(ci[0])}, {_signed_duration(ci[1])}]"
     return text
 
 
 def _signed_duration(minutes: float) -> str:
-    return ("-" if minutes < 0 else "+") + format_duration(abs(minutes))
+    """``+26.0m``, ``-1h05m``; ``+∞`` for an unbounded side of an interval."""
+    sign = "-" if minutes < 0 else "+"
+    return sign + ("∞" if math.isinf(minutes) else format_duration(abs(minutes)))
+
+
+def _points(value: float, ci: tuple[float, float]) -> str:
+    """A difference of shares in percentage points: ``+4.5% [+2.1, +6.9]``."""
+    if not math.isfinite(value):
+        return "—"
+    text = f"{100 * value:+.1f}%"
+    if all(math.isfinite(c) for c in ci):
+        text += f" [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]"
+    return text
 
 
 OUTPUT_FILES = ("summary.json", "replications.csv", "events.csv", "attribution.csv", "provenance.json",
