@@ -126,7 +126,7 @@ def test_ctrl_c_twice_during_a_sweep_ends_promptly_with_the_resume_hint_and_no_t
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         pytest.fail("Ctrl-C left the sweep hanging")
-    assert proc.returncode == 130, err
+    assert proc.returncode in (130, -signal.SIGINT), err  # the second Ctrl-C may come after the hint
     assert "continue with --resume" in err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
 

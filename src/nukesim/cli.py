@@ -420,10 +420,7 @@ def run(
             if report:
                 written.append(_write_report(out_dir))
         if as_json:
-            document = summary.to_dict()
-            if precision_doc is not None:
-                document["precision"] = precision_doc
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            sys.stdout.write(json.dumps(summary_document(summary, precision_doc), indent=2) + "\n")
             return
         out.print(_summary_table(summary))
         if summary.objectives:
@@ -456,8 +453,10 @@ def _parse_exports(specs: list[str], out_dir: Path | None) -> list[str]:
 
 
 def _parse_precision(text: str) -> float:
+    from .scenario.durations import share_value
+
     try:
-        value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
+        value = float(share_value(text))
     except ValueError:
         raise typer.BadParameter(f"expected a share such as '1%' or 0.01, got {text!r}",
                                  param_hint="--precision") from None
@@ -759,6 +758,17 @@ def check_out_dir(directory: Path, exports: Sequence[str] = ()) -> None:
         raise refuse(f"cannot write into {existing}: {exc.strerror or exc}") from None
 
 
+def summary_document(summary, precision: dict | None = None, provenance: dict | None = None) -> dict:
+    """``summary.json``, the one document ``run --json`` prints and ``run --out`` writes: the
+    summary, then ``precision`` (with ``--precision``) and ``provenance`` (with ``--out``)."""
+    document = summary.to_dict()
+    if precision is not None:
+        document["precision"] = precision
+    if provenance is not None:
+        document["provenance"] = provenance
+    return document
+
+
 def write_outputs(directory: Path, result, summary, precision: dict | None = None,
                   exports: Sequence[str] = (), provenance: dict | None = None) -> list[str]:
     """Write every output file, or none: files go to a temporary folder first, then move in.
@@ -776,12 +786,9 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".partial-") as tmp:
         staging = Path(tmp)
-        document = summary.to_dict()
-        if precision is not None:
-            document["precision"] = precision
         if provenance is not None:
-            document["provenance"] = provenance
             (staging / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
+        document = summary_document(summary, precision, provenance)
         (staging / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
         _write_rows(staging / "replications.csv", result)
         with open(staging / "events.csv", "w", newline="", encoding="utf-8") as fh:

@@ -145,6 +145,16 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
+SEQUENTIAL_BATCH = 50
+"""Replications per progress step when running in this process."""
+BATCHES_PER_WORKER = 8
+"""About this many batches per worker, so that a slow batch leaves a core idle only briefly…"""
+MAX_BATCH = 200
+"""…but no batch larger than this (a result travels back as one array)."""
+BATCHES_OUT_PER_WORKER = 4
+"""Batches submitted but not yet collected, per worker: memory stays flat whatever ``n`` is."""
+
+
 def replicate(
     scenario: Scenario,
     n: int,
@@ -169,33 +179,32 @@ def replicate(
     logs: dict[int, EventLog] = {}
     attributed: dict[int, list] | None = {} if attribution else None
     reps = list(range(first, first + n))
+
+    def place(start: int, batch: tuple) -> None:
+        """A batch's results, by replication number, whatever order batches finish in."""
+        rows, got, attr = batch
+        values[start:start + len(rows)] = rows
+        logs.update(got)
+        if attr:
+            attributed.update(attr)
+        if progress:
+            progress(len(rows))
+
     if workers <= 1 or n < 2 * workers:
-        for start in range(0, n, 50):
-            rows, got, attr = _run_batch(scenario, seed, reps[start:start + 50], keep, attribution)
-            values[start:start + len(rows)] = rows
-            logs.update(got)
-            if attr:
-                attributed.update(attr)
-            if progress:
-                progress(len(rows))
+        for start in range(0, n, SEQUENTIAL_BATCH):
+            place(start, _run_batch(scenario, seed, reps[start:start + SEQUENTIAL_BATCH], keep, attribution))
         return Replications(scenario, seed, names, values, logs, first, attributed)
 
-    size = max(1, min(200, math.ceil(n / (workers * 8))))
+    size = max(1, min(MAX_BATCH, math.ceil(n / (workers * BATCHES_PER_WORKER))))
     starts = range(0, n, size)
-    window = 4 * workers
+    window = BATCHES_OUT_PER_WORKER * workers
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(scenario,))
     try:
         pending: deque[tuple[int, Future]] = deque()
 
         def collect() -> None:
             start, fut = pending.popleft()
-            rows, got, attr = fut.result()
-            values[start:start + len(rows)] = rows
-            logs.update(got)
-            if attr:
-                attributed.update(attr)
-            if progress:
-                progress(len(rows))
+            place(start, fut.result())
 
         for start in starts:
             pending.append((start, pool.submit(_run_batch_in_worker, seed, reps[start:start + size], keep,
@@ -412,7 +421,7 @@ def stream(executor, work: Work, sink: Sink, window: int | None = None,
            progress: Callable[[Batch], None] | None = None) -> None:
     """Run ``work`` on ``executor``, each finished batch to ``sink`` then to ``work``, keeping
     about ``window`` batches out at a time (default four per worker)."""
-    window = window or 4 * executor.workers
+    window = window or BATCHES_OUT_PER_WORKER * executor.workers
     pending: dict = {}
     try:
         while True:

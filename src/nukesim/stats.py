@@ -33,11 +33,6 @@ class MetricSummary:
     p95: float | None
     max: float | None
 
-    @property
-    def share(self) -> float:
-        total = self.n + self.missing
-        return self.n / total if total else math.nan
-
     def to_dict(self) -> dict:
         return {k: _clean(v) for k, v in asdict(self).items()}
 
