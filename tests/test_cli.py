@@ -1,4 +1,5 @@
-"""The command line keeps the promises of DESIGN.md §5: outputs, exit codes, no tracebacks."""
+"""The command line keeps the promises of docs/cli.md and docs/outputs.md: outputs, exit codes,
+no tracebacks."""
 
 import json
 import subprocess
@@ -97,7 +98,7 @@ def test_graph_formats(fmt):
 
 def test_compare_needs_a_change_and_reports_differences():
     assert invoke("compare", MINIMAL).exit_code == 2
-    result = invoke("compare", MINIMAL, "--set", "team.vehicles.load=30m", "-n", "40", "--json",
+    result = invoke("compare", MINIMAL, "--set-b", "team.vehicles.load=30m", "-n", "40", "--json",
                     "--workers", "1")
     assert result.exit_code == 0, result.output
     diffs = {d["metric"]: d for d in json.loads(result.stdout)["differences"]}

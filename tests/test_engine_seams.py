@@ -213,3 +213,14 @@ def test_inject_and_player_records_use_only_their_declared_fields():
         declared = EVENT_TYPES[e.type].fields
         unused = {f: v for f, v in e._asdict().items() if f not in ("t", "type", *declared)}
         assert unused == {f: getattr(EMPTY, f) for f in unused}, e
+
+
+def test_without_a_warm_up_the_clock_starts_at_plus_zero():
+    """-0.0 would print as '-0.0m' in every timeline and table."""
+    import math
+
+    from nukesim.api import load
+    from nukesim.sim import simulate as run_world
+
+    log = run_world(load("scenarios/minimal.yaml"), seed=1)
+    assert log.records[0][0] == 0.0 and math.copysign(1.0, log.records[0][0]) == 1.0

@@ -213,7 +213,7 @@ def test_every_output_file_loads_back_with_the_same_numbers(tmp_path, result):
     assert sorted(names) == sorted(p.name for p in tmp_path.iterdir())
     kept = [(log.replication, *r) for _, log in sorted(result.events.items()) for r in log.records]
 
-    assert json.loads((tmp_path / "summary.json").read_text()) == json.loads(json.dumps(summary.to_json()))
+    assert json.loads((tmp_path / "summary.json").read_text()) == json.loads(json.dumps(summary.to_dict()))
     for name, read in (("replications.csv", pd.read_csv), ("replications.parquet", pd.read_parquet)):
         frame = read(tmp_path / name)
         assert list(frame.columns) == ["replication", *result.names], name

@@ -224,7 +224,7 @@ def test_set_value_is_refused_with_its_place(command, assignment, path, words):
 
 @pytest.mark.parametrize("command", ["run", "compare"])
 def test_absurd_number_of_replications_is_refused_before_running(command):
-    extra = ["--set", "team.vehicles.count=3"] if command == "compare" else []
+    extra = ["--set-b", "team.vehicles.count=3"] if command == "compare" else []
     result, text = cli(command, str(MINIMAL), "-n", "1000000000000", *extra)
     assert result.exit_code == 2
     assert "1000000" in flat(text) and "--replications" in flat(text)

@@ -81,3 +81,32 @@ def test_a_star_that_leads_nowhere_is_located_at_its_set(minimal):
     assert "did you mean 'reachable'" in str(exc.value)
     with pytest.raises(ScenarioError, match=r"\*\.reachable\.night=2:1:7: team\.members\.\w+\.reachable"):
         apply_overrides(minimal, ["team.members.*.reachable.night=2"])
+
+
+def test_plus_equals_appends_one_item_to_a_list_and_keeps_the_others(minimal):
+    new = apply_overrides(minimal, ["objectives+={name: Call-out within an hour, metric: callout_started, "
+                                    "statistic: p90, target: 1h}"])
+    names = [o.name for o in minimal.objectives]
+    assert [o.name for o in new.objectives] == [*names, "Call-out within an hour"]
+    assert new.objectives[-1].target == 60
+
+
+def test_plus_equals_in_a_sweep_style_mapping_and_under_a_wildcard(minimal):
+    new = apply_overrides(minimal, {"links.0.fallbacks": [], "links.*.fallbacks+": "radio"})
+    assert [link.fallbacks for link in new.links] == [["radio"], ["radio"]]
+
+
+def test_plus_equals_on_a_value_that_is_not_a_list_is_located_and_says_to_use_equals(minimal):
+    with pytest.raises(ScenarioError) as caught:
+        apply_overrides(minimal, ["horizon+=1h"])
+    (problem,) = caught.value.problems
+    assert problem.file == "--set horizon+=1h" and problem.path == ("horizon",)
+    assert "'+=' appends to a list" in problem.message and "use '='" in problem.message
+
+
+def test_a_channel_listed_twice_on_one_link_is_refused_not_an_internal_error(minimal):
+    with pytest.raises(ScenarioError) as caught:
+        apply_overrides(minimal, [f"links.0.fallbacks+={minimal.links[0].channel}"])
+    (problem,) = caught.value.problems
+    assert problem.path[:3] == ("links", 0, "fallbacks")
+    assert "already tried on this link" in problem.message

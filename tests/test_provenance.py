@@ -51,7 +51,7 @@ def test_run_out_writes_provenance_json_and_the_same_under_summary(tmp_path):
 def test_compare_out_writes_both_variants_with_their_provenance(tmp_path):
     out = tmp_path / "cmp"
     result = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"),
-                                 "--set", "channels.phone.fails=0.5", "-n", "20", "--workers", "1",
+                                 "--set-b", "channels.phone.fails=0.5", "-n", "20", "--workers", "1",
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
     top = json.loads((out / "provenance.json").read_text())
@@ -62,3 +62,17 @@ def test_compare_out_writes_both_variants_with_their_provenance(tmp_path):
     assert comparison["provenance"] == top
     a = json.loads((out / "a" / "summary.json").read_text())
     assert a["replications"] == 20 and (out / "b" / "replications.csv").exists()
+
+
+def test_compare_set_changes_both_variants_and_set_b_only_b(tmp_path):
+    out = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"), "--set", "horizon=2d",
+                                 "--set-b", "channels.phone.fails=0.5", "-n", "20", "--workers", "1",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    a = json.loads((out / "a" / "provenance.json").read_text())
+    b = json.loads((out / "b" / "provenance.json").read_text())
+    assert a["overrides"] == ["horizon=2d"]
+    assert b["overrides"] == ["horizon=2d", "channels.phone.fails=0.5"]
+    with_set_only = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"), "--set", "horizon=2d"])
+    assert with_set_only.exit_code == 2 and "--set-b" in with_set_only.output

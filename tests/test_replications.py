@@ -96,7 +96,7 @@ def test_results_are_identical_for_one_and_two_workers():
     one = replicate(scenario, 60, seed=5, workers=1)
     two = replicate(scenario, 60, seed=5, workers=2)
     np.testing.assert_array_equal(one.values, two.values)
-    assert one.summary().to_json() == two.summary().to_json()
+    assert one.summary().to_dict() == two.summary().to_dict()
 
 
 def test_python_api_for_notebooks():

@@ -162,7 +162,7 @@ def test_a_changed_scenario_file_is_said_not_faked(run_dir, tmp_path):
 def test_compare_report_shows_both_variants_and_the_differences(tmp_path):
     out = tmp_path / "cmp"
     result = runner.invoke(app, ["compare", str(SCENARIOS / "minimal.yaml"),
-                                 "--set", "channels.phone.fails=0.5", "-n", "20", "--workers", "1",
+                                 "--set-b", "channels.phone.fails=0.5", "-n", "20", "--workers", "1",
                                  "--out", str(out), "--report"])
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text()

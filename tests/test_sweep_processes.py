@@ -105,3 +105,45 @@ def test_a_local_sweep_does_not_import_dask(tmp_path):
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_ctrl_c_twice_during_a_sweep_ends_promptly_with_the_resume_hint_and_no_traceback(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(textwrap.dedent(SWEEP).replace("250", "20000"))
+    db = tmp_path / "x.sqlite"
+    proc = subprocess.Popen([sys.executable, "-m", "nukesim", "sweep", str(path), "--store", str(db),
+                             "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while stored(db) < 50 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+        time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # an impatient second one
+        _, err = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("Ctrl-C left the sweep hanging")
+    assert proc.returncode in (130, -signal.SIGINT), err  # the second Ctrl-C may come after the hint
+    assert "continue with --resume" in err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_sweep_out_writes_provenance_of_the_sweep_and_its_scenario(tmp_path):
+    import json
+
+    from nukesim.provenance import file_sha256
+
+    path = tmp_path / "s.yaml"
+    path.write_text(textwrap.dedent(SWEEP).replace("250", "3") + "set: {horizon: 2d}\n")
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "nukesim", "sweep", str(path), "--out", str(out), "--workers", "1"],
+                   check=True, capture_output=True)
+    doc = json.loads((out / "provenance.json").read_text())
+    assert doc["scenario"]["sha256"] == file_sha256(SCENARIOS / "minimal.yaml")
+    assert doc["sweep"] == {"path": str(path), "sha256": file_sha256(path), "points": 6}
+    assert doc["overrides"] == ["horizon=2d"] and doc["seed"] == 1 and doc["replications"] == 6 * 3
+    assert doc["command"][-4:] == ["--out", str(out), "--workers", "1"]
+    assert json.loads((out / "analysis.json").read_text())["provenance"] == doc

@@ -5,7 +5,7 @@ The same functions the command line uses, with nothing printed::
     import nukesim
     scenario = nukesim.load("scenarios/china_national_team.yaml")
     one = nukesim.simulate(scenario, seed=7)           # events and metrics of one replication
-    many = nukesim.replicate(scenario, n=500, seed=7)  # .summary(), .to_pandas()
+    many = nukesim.replicate(scenario, n=500, seed=7)  # .summary().to_dict(), .to_pandas()
     slow = nukesim.explain(scenario, n=200, seed=7)    # what made it slow: a DataFrame
     frame = nukesim.load_sweep("out/oat/sweep.sqlite")  # a sweep's store as a DataFrame
 """
@@ -20,7 +20,8 @@ from typing import Any
 from .events import EventLog
 from .graph import check_graph
 from .metrics import compute_metrics
-from .runner import Replications, replicate
+from .runner import Replications, default_workers
+from .runner import replicate as _replicate
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from .sim import simulate as _simulate
 from .sweep.store import load_sweep
@@ -49,13 +50,24 @@ class Run:
     metrics: dict[str, float]
 
 
-def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
+def simulate(scenario: Scenario, seed: int = 1, replication: int = 0) -> Run:
+    """One replication (seed 1, replication 0 by default: the first of ``nukesim run``)."""
     log = _simulate(scenario, seed, replication)
     return Run(log, compute_metrics(log, scenario))
 
 
+def replicate(scenario: Scenario, n: int, seed: int = 1, workers: int | None = None,
+              keep_events: Iterable[int] = (), first: int = 0, progress=None,
+              attribution: bool = False) -> Replications:
+    """``n`` replications, with the command line's defaults (seed 1, every core: ``workers=None``),
+    so that ``replicate(scenario, 200)`` gives the numbers of ``nukesim run FILE``; the numbers do
+    not depend on ``workers``. See ``nukesim.runner.replicate`` for the rest."""
+    return _replicate(scenario, n, seed, workers=workers or default_workers(), keep_events=keep_events,
+                      first=first, progress=progress, attribution=attribution)
+
+
 def explain(what: Scenario | Replications, metrics: Iterable[str] | None = None, *, n: int = 200,
-            seed: int = 0, workers: int = 1):
+            seed: int = 1, workers: int | None = None):
     """What made it slow, as a pandas DataFrame (docs/attribution.md): every milestone's (or
     ``metrics``') components over the replications, the largest first within each milestone.
 
@@ -65,7 +77,7 @@ def explain(what: Scenario | Replications, metrics: Iterable[str] | None = None,
     from .attribution import explain as summarise
 
     if isinstance(what, Scenario):
-        what = replicate(what, n, seed, workers=workers, attribution=True)
+        what = replicate(what, n, seed, workers=workers, attribution=True)  # as `nukesim explain`
     return summarise(what, metrics)
 
 

@@ -14,11 +14,11 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -72,6 +72,8 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
     except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
         raise  # Typer reports a bad option or argument itself, with exit code 2
+    except BrokenPipeError:
+        _reader_gone()
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
         if _is_zero_time_loop(exc):  # a fault of the scenario, found while it ran
             err.print(f"error: the run stopped: {exc}", markup=False, highlight=False, soft_wrap=True)
@@ -82,6 +84,19 @@ def user_errors() -> Iterator[None]:
         err.print("This is a bug in nukesim, not in your file; set NUKESIM_DEBUG=1 for details "
                   "and please report it.", markup=False)
         raise typer.Exit(1) from None
+
+
+def _reader_gone() -> NoReturn:
+    """The reader of our output went away (``nukesim graph … | head``): stop quietly, as command-line
+    tools do, with the exit status of a process ended by SIGPIPE. Output still buffered for the
+    closed pipe is dropped, so that flushing it at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    raise SystemExit(128 + signal.SIGPIPE)
+
+
+out.on_broken_pipe = _reader_gone  # rich's own handling would exit 1, which reads as our failure
 
 
 def _is_zero_time_loop(exc: Exception) -> bool:
@@ -96,8 +111,30 @@ def _terminated(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _flags_without_type(display_type_rich):
+    """Typer's help shows ``<bool>`` beside a flag such as ``--json``, which takes no value."""
+    def display(self, ctx):
+        return None if getattr(self, "is_flag", False) else display_type_rich(self, ctx)
+    return display
+
+
+typer.core.TyperOption.display_type_rich = _flags_without_type(typer.core.TyperOption.display_type_rich)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from . import __version__
+
+        out.print(f"nukesim {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
-def _default(ctx: typer.Context) -> None:
+def _default(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print nukesim's version and exit.")] = False,
+) -> None:
     """With no command, run the default China scenario."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
@@ -183,7 +220,8 @@ def _graph_svg(scenario) -> str:
 
 SetOption = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer needs Optional here
-    typer.Option("--set", "-s", help="Override a field: PATH=VALUE (repeatable)."),
+    typer.Option("--set", "-s", metavar="PATH=VALUE", help="Override a field (repeatable); "
+                 "PATH+=VALUE appends to a list (docs/scenario-format.md, \"Overrides\")."),
 ]
 
 
@@ -220,6 +258,27 @@ def _fmt(value: float | None) -> str:
     return format_duration(value)
 
 
+def _objective_format(*objectives) -> Callable[[float | None], str]:
+    """How to show the values of an objective (in one or more variants): as a share or a
+    duration, to the hundredth of a minute when a value rounds to the target but is not it
+    (shown as 2h00m, 120.9 min is not met)."""
+    share = objectives[0].statistic == "share"
+    fmt = (lambda v: f"{100 * v:.1f}%") if share else _fmt
+    target = objectives[0].target
+    if any(fmt(o.value) == fmt(target) and o.value != target for o in objectives):
+        return _fine_percent if share else _fine_minutes
+    return fmt
+
+
+def _fine_minutes(value: float | None) -> str:
+    """Minutes to the hundredth, for a value that rounds to its target in the usual format."""
+    return _fmt(value) if value is None or not math.isfinite(value) else f"{value:.2f} min"
+
+
+def _fine_percent(value: float | None) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.3f}%"
+
+
 def _summary_table(summary) -> Table:
     title = f"{summary.scenario}: {summary.replications} replications, seed {summary.seed}"
     table = Table(title=escape(title))
@@ -240,7 +299,7 @@ def _objective_table(summary) -> Table:
     for name in ("objective", "metric", "statistic", "target", "value", "95% CI", "met"):
         table.add_column(name)
     for o in summary.objectives:
-        fmt = (lambda v: f"{100 * v:.1f}%") if o.statistic == "share" else _fmt
+        fmt = _objective_format(o)
         ci = "—" if o.ci95 is None else f"{fmt(o.ci95[0])} – {fmt(o.ci95[1])}"
         verdict = ("[green]met[/]" if o.met else "[red]not met[/]") + ("" if o.decided else " (undecided)")
         table.add_row(escape(o.name), escape(o.metric), o.statistic, fmt(o.target), fmt(o.value), ci, verdict)
@@ -304,7 +363,7 @@ def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     n: Annotated[Optional[int], typer.Option(  # noqa: UP045
         "-n", "--replications", min=1, max=MAX_REPLICATIONS,
-        help=f"Replications [default: {DEFAULT_REPLICATIONS}; with --precision, the most, "
+        help=f"Replications \\[default: {DEFAULT_REPLICATIONS}; with --precision, the most, "
         f"default {MAX_PRECISION_REPLICATIONS:,}].", show_default=False)] = None,
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 1,
     set_: SetOption = None,
@@ -363,10 +422,7 @@ def run(
             if report:
                 written.append(_write_report(out_dir))
         if as_json:
-            document = summary.to_json()
-            if precision_doc is not None:
-                document["precision"] = precision_doc
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            sys.stdout.write(json.dumps(summary_document(summary, precision_doc), indent=2) + "\n")
             return
         out.print(_summary_table(summary))
         if summary.objectives:
@@ -399,8 +455,10 @@ def _parse_exports(specs: list[str], out_dir: Path | None) -> list[str]:
 
 
 def _parse_precision(text: str) -> float:
+    from .scenario.durations import share_value
+
     try:
-        value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
+        value = float(share_value(text))
     except ValueError:
         raise typer.BadParameter(f"expected a share such as '1%' or 0.01, got {text!r}",
                                  param_hint="--precision") from None
@@ -431,7 +489,7 @@ def _progress(total: int, quiet: bool) -> Iterator:
 def explain(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     metric: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--metric", "-m", help="Milestone to explain (repeatable), or 'all' [default: team_on_site].",
+        "--metric", "-m", help="Milestone to explain (repeatable), or 'all' \\[default: team_on_site].",
         show_default=False)] = None,
     set_: SetOption = None,
     n: Annotated[int, typer.Option("-n", "--replications", min=1,
@@ -497,8 +555,12 @@ def _percent(value: float) -> str:
 @app.command()
 def compare(
     file: Annotated[Path, typer.Argument(help="Scenario A (the baseline).")],
-    other: Annotated[Optional[Path], typer.Argument(help="Scenario B; default: A with --set.")] = None,  # noqa: UP045
-    set_: SetOption = None,
+    other: Annotated[Optional[Path], typer.Argument(help="Scenario B; default: A with --set-b.")] = None,  # noqa: UP045
+    set_: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--set", "-s", metavar="PATH=VALUE", help="Override a field in both A and B (repeatable).")] = None,
+    set_b: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--set-b", "-b", metavar="PATH=VALUE", help="Override a field in B only (repeatable): "
+        "the change whose effect is measured.")] = None,
     n: Annotated[int, typer.Option("-n", "--replications", min=2, max=MAX_REPLICATIONS,
                                    help="Replications of each variant.")] = DEFAULT_REPLICATIONS,
     seed: Annotated[int, typer.Option(min=0, help="Random seed (shared by both variants).")] = 1,
@@ -517,10 +579,12 @@ def compare(
 
     _check_report_option(report, out_dir)
     with user_errors():
-        if other is None and not set_:
-            raise typer.BadParameter("give a second scenario file or at least one --set PATH=VALUE")
-        a = load(file)
-        b = load(other, set_ or ()) if other is not None else load(file, set_ or ())
+        both, only_b = list(set_ or ()), list(set_b or ())
+        a = load(file, both)  # a mistake in --set first: it would be one in any case
+        if other is None and not only_b:
+            raise typer.BadParameter("give a second scenario file or at least one --set-b PATH=VALUE "
+                                     "(the change to B; --set changes both A and B)")
+        b = load(other or file, both + only_b)
         _check_size(a, 2 * n)
         _check_size(b, 2 * n)
         workers = _workers(workers or default_workers())
@@ -530,12 +594,17 @@ def compare(
             rb = replicate(b, n, seed, workers=workers, keep_events=[0] if out_dir else (),
                            progress=advance)
         diffs = paired_differences(ra, rb, seed=seed)
-        label = " ".join([str(other)] * (other is not None) + [f"--set {a}" for a in set_ or ()])
+        label = " ".join([str(other)] * (other is not None) + [f"--set-b {o}" for o in only_b])
+        if both:
+            label += " (both: " + " ".join(f"--set {o}" for o in both) + ")"
+        objectives = _paired_objectives(ra.summary().objectives, rb.summary().objectives)
         document = {"a": str(file), "b": label, "seed": seed, "replications": n,
-                    "differences": [d.to_json() for d in diffs]}
+                    "differences": [d.to_dict() for d in diffs],
+                    "objectives": [{"name": a.name, "a": a.to_dict(), "b": b.to_dict()}
+                                   for a, b in objectives]}
         if out_dir is not None:
-            _write_comparison(out_dir, document, (file, a, ra, ()),
-                              (other or file, b, rb, set_ or ()), report)
+            _write_comparison(out_dir, document, (file, a, ra, both),
+                              (other or file, b, rb, both + only_b), report)
         if as_json:
             sys.stdout.write(json.dumps(document, indent=2) + "\n")
             return
@@ -543,7 +612,7 @@ def compare(
         table = Table(title=escape(title))
         # means over the replications where the metric happened in both variants (the pairs)
         for name in ("metric", "mean A*", "mean B*", "mean B−A (95% CI)", "p90 A", "p90 B",
-                     "p90 B−A (95% CI)", "missing A/B"):
+                     "p90 B−A (95% CI)", "missing A/B", "done B−A (95% CI)"):
             table.add_column(name, justify="left" if name == "metric" else "right")
         for d in diffs:
             if is_share(d.metric):
@@ -551,12 +620,37 @@ def compare(
             table.add_row(escape(d.metric), _fmt(d.mean_a), _fmt(d.mean_b),
                           _signed(d.mean_diff, d.mean_diff_ci95),
                           _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),
-                          f"{d.missing_a}/{d.missing_b}")
+                          f"{d.missing_a}/{d.missing_b}", _points(d.done_diff, d.done_diff_ci95))
         out.print(table)
-        out.print("* over the replications in which the metric happened in both variants")
+        out.print("* over the replications in which the metric happened in both variants; done = share "
+                  "of replications in which it happened")
+        if objectives:
+            out.print(_compared_objectives_table(objectives))
         if out_dir is not None:
             out.print(f"written: {out_dir}/comparison.json, provenance.json, a/, b/"
                       + (", report.html" if report else ""), markup=False, soft_wrap=True)
+
+
+def _paired_objectives(a: list, b: list) -> list[tuple]:
+    """The objectives of A and B with the same name (both variants usually share them)."""
+    of_b = {o.name: o for o in b}
+    return [(o, of_b[o.name]) for o in a if o.name in of_b]
+
+
+def _compared_objectives_table(pairs: list[tuple]) -> Table:
+    """Each objective in A and in B: value, 95 % CI and verdict side by side."""
+    table = Table(title="objectives in A and B")
+    for name in ("objective", "target", "A (95% CI)", "A met", "B (95% CI)", "B met"):
+        table.add_column(name)
+    for a, b in pairs:
+        fmt = _objective_format(a, b)
+        cells = []
+        for o in (a, b):
+            ci = "" if o.ci95 is None else f" ({fmt(o.ci95[0])} – {fmt(o.ci95[1])})"
+            verdict = ("met" if o.met else "not met") + ("" if o.decided else " (undecided)")
+            cells += [fmt(o.value) + ci, verdict]
+        table.add_row(escape(a.name), fmt(a.target), *cells)
+    return table
 
 
 def _write_comparison(directory: Path, document: dict, a: tuple, b: tuple, report: bool) -> None:
@@ -609,12 +703,29 @@ def report_command(
 
 
 def _signed(value: float, ci: tuple[float, float]) -> str:
-    """``-26.0m [-30.9, -21.1]``: the bootstrap interval of a percentile need not be symmetric."""
+    """``-26.0m [-30.9m, -21.1m]``, ``+1h05m [+58.2m, +1h12m]``: durations in the format of the
+    means beside them; the bootstrap interval of a percentile need not be symmetric."""
     if not math.isfinite(value):
         return "—"
-    text = f"{value:+.1f}m"
+    text = _signed_duration(value)
+    if not any(math.isnan(c) for c in ci):
+        text += f" [{_signed_duration(ci[0])}, {_signed_duration(ci[1])}]"
+    return text
+
+
+def _signed_duration(minutes: float) -> str:
+    """``+26.0m``, ``-1h05m``; ``+∞`` for an unbounded side of an interval."""
+    sign = "-" if minutes < 0 else "+"
+    return sign + ("∞" if math.isinf(minutes) else format_duration(abs(minutes)))
+
+
+def _points(value: float, ci: tuple[float, float]) -> str:
+    """A difference of shares in percentage points: ``+4.5% [+2.1, +6.9]``."""
+    if not math.isfinite(value):
+        return "—"
+    text = f"{100 * value:+.1f}%"
     if all(math.isfinite(c) for c in ci):
-        text += f" [{ci[0]:+.1f}, {ci[1]:+.1f}]"
+        text += f" [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]"
     return text
 
 
@@ -649,6 +760,17 @@ def check_out_dir(directory: Path, exports: Sequence[str] = ()) -> None:
         raise refuse(f"cannot write into {existing}: {exc.strerror or exc}") from None
 
 
+def summary_document(summary, precision: dict | None = None, provenance: dict | None = None) -> dict:
+    """``summary.json``, the one document ``run --json`` prints and ``run --out`` writes: the
+    summary, then ``precision`` (with ``--precision``) and ``provenance`` (with ``--out``)."""
+    document = summary.to_dict()
+    if precision is not None:
+        document["precision"] = precision
+    if provenance is not None:
+        document["provenance"] = provenance
+    return document
+
+
 def write_outputs(directory: Path, result, summary, precision: dict | None = None,
                   exports: Sequence[str] = (), provenance: dict | None = None) -> list[str]:
     """Write every output file, or none: files go to a temporary folder first, then move in.
@@ -666,12 +788,9 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".partial-") as tmp:
         staging = Path(tmp)
-        document = summary.to_json()
-        if precision is not None:
-            document["precision"] = precision
         if provenance is not None:
-            document["provenance"] = provenance
             (staging / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
+        document = summary_document(summary, precision, provenance)
         (staging / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
         _write_rows(staging / "replications.csv", result)
         with open(staging / "events.csv", "w", newline="", encoding="utf-8") as fh:
@@ -842,7 +961,7 @@ def sweep(
     scheduler: Annotated[Optional[str], typer.Option(  # noqa: UP045
         metavar="ADDRESS", help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
     store: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        metavar="DB", help="SQLite result store [default: DIR/sweep.sqlite with --out, else "
+        metavar="DB", help="SQLite result store \\[default: DIR/sweep.sqlite with --out, else "
         "FILE's name with .sqlite in the working directory].", show_default=False)] = None,
     resume: Annotated[bool, typer.Option(help="Continue (or extend) the sweep in --store: run "
                                          "only what it lacks.")] = False,
@@ -872,26 +991,36 @@ def sweep(
             results.close()
             raise typer.BadParameter(f"cannot reach a Dask scheduler at {scheduler}: {exc}",
                                      param_hint="--scheduler") from None
+        interrupted, previous = False, None
         try:
             with _sweep_progress(planned_replications(prepared)) as advance:
                 result = run_sweep(prepared, results, executor, resume=resume, command=sys.argv,
                                    progress=advance)
         except KeyboardInterrupt:
-            err.print(f"interrupted: finished replications are in {db}; continue with --resume",
-                      markup=False)
-            raise typer.Exit(130) from None
+            # an impatient second Ctrl-C must not cut the stopping of the workers or the hint short
+            interrupted, previous = True, signal.signal(signal.SIGINT, signal.SIG_IGN)
         finally:
             executor.close()
             results.close()
+        if interrupted:
+            err.print(f"interrupted: finished replications are in {db}; continue with --resume",
+                      markup=False)
+            signal.signal(signal.SIGINT, previous)
+            raise typer.Exit(130)
         from .sweep.analysis import analyse, print_analysis
 
         analysis = analyse(result)
         print_analysis(out, analysis)
         out.print(f"store: {db} ({result.ran} replications run now)", markup=False, soft_wrap=True)
         if out_dir is not None:
+            from .provenance import sweep_provenance
             from .sweep.analysis import write_analysis
 
-            written = write_analysis(out_dir, analysis, db, parquet=parquet)
+            origin = sweep_provenance(file, prepared.file.sha256, prepared.file.scenario_path,
+                                      prepared.base.name, prepared.sweep.set, prepared.sweep.seed,
+                                      sum(len(rows) for rows in result.values.values()),
+                                      len(result.values))
+            written = write_analysis(out_dir, analysis, db, parquet=parquet, provenance=origin)
             out.print(f"written: {out_dir}/" + ", ".join(written), markup=False, soft_wrap=True)
 
 
@@ -914,7 +1043,10 @@ def _sweep_progress(total: int) -> Iterator:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokenPipeError:
+        _reader_gone()
 
 
 if __name__ == "__main__":

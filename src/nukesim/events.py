@@ -12,7 +12,8 @@ a reader follows them without parsing text. :data:`EVENT_TYPES` lists every type
 it uses; a field a type does not use holds its empty value (``""``, 0, or -1 for ``handler``).
 
 Recording must cost next to nothing (a replication may be one of millions), so the engine appends
-plain tuples in :class:`Event` field order to ``EventLog.records``; iterating an ``EventLog``
+plain tuples in :class:`Event` field order to a list (the log's ``core``), and hands over the
+member and vehicle records as a function that builds them (see :class:`EventLog`); iterating an ``EventLog``
 yields them as named :class:`Event` tuples for readers who prefer ``e.t`` to ``e[0]``, and
 :data:`FIELD` gives each field's position for readers of the plain tuples. The records nobody may
 ask for — hundreds of member records per call-out — are built only when ``records`` is first read.

@@ -53,6 +53,19 @@ def provenance(scenario_path: str | Path, scenario_name: str, overrides: Sequenc
     }
 
 
+def sweep_provenance(sweep_path: str | Path, sweep_sha256: str, scenario_path: str | Path,
+                     scenario_name: str, overrides: dict, seed: int, replications: int,
+                     points: int) -> dict:
+    """``sweep --out``'s provenance: the document of ``provenance`` for the swept scenario (its
+    base ``set:`` as overrides, ``replications`` over all points) and the sweep file under
+    ``"sweep"`` (path, SHA-256 of its text, number of points)."""
+    assignments = [f"{path}={value if isinstance(value, str) else json.dumps(value)}"
+                   for path, value in overrides.items()]
+    doc = provenance(scenario_path, scenario_name, assignments, seed, replications)
+    doc["sweep"] = {"path": str(sweep_path), "sha256": sweep_sha256, "points": points}
+    return doc
+
+
 def read_provenance(directory: str | Path) -> dict | None:
     """The folder's provenance document, or ``None`` when it has none (an older run)."""
     path = Path(directory) / FILE_NAME

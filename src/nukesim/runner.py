@@ -41,14 +41,22 @@ class Summary:
     metrics: dict[str, MetricSummary]
     objectives: list[ObjectiveResult]
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         return {
             "scenario": self.scenario,
             "seed": self.seed,
             "replications": self.replications,
-            "metrics": {name: m.to_json() for name, m in self.metrics.items()},
-            "objectives": [o.to_json() for o in self.objectives],
+            "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
+            "objectives": [o.to_dict() for o in self.objectives],
         }
+
+    def to_json(self) -> dict:
+        """Deprecated: the name promised JSON text, but this is the dict; use ``to_dict``."""
+        import warnings
+
+        warnings.warn("Summary.to_json() returns a dict and is renamed to_dict()", DeprecationWarning,
+                      stacklevel=2)
+        return self.to_dict()
 
 
 @dataclass
@@ -119,7 +127,12 @@ _worker_scenario: Scenario | None = None
 def _start_worker(scenario: Scenario) -> None:
     global _worker_scenario
     _worker_scenario = scenario
-    # Ctrl-C and SIGTERM are the parent's to handle: it stops the workers itself (_stop_pool).
+    _leave_signals_to_parent()
+
+
+def _leave_signals_to_parent() -> None:
+    """In a worker process: Ctrl-C and SIGTERM are the parent's to handle, which stops the
+    workers itself (``_stop_pool``) — a worker interrupted mid-batch would only print a traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -130,6 +143,16 @@ def _run_batch_in_worker(seed: int, reps: list[int], keep: frozenset[int], attri
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+SEQUENTIAL_BATCH = 50
+"""Replications per progress step when running in this process."""
+BATCHES_PER_WORKER = 8
+"""About this many batches per worker, so that a slow batch leaves a core idle only briefly…"""
+MAX_BATCH = 200
+"""…but no batch larger than this (a result travels back as one array)."""
+BATCHES_OUT_PER_WORKER = 4
+"""Batches submitted but not yet collected, per worker: memory stays flat whatever ``n`` is."""
 
 
 def replicate(
@@ -156,33 +179,32 @@ def replicate(
     logs: dict[int, EventLog] = {}
     attributed: dict[int, list] | None = {} if attribution else None
     reps = list(range(first, first + n))
+
+    def place(start: int, batch: tuple) -> None:
+        """A batch's results, by replication number, whatever order batches finish in."""
+        rows, got, attr = batch
+        values[start:start + len(rows)] = rows
+        logs.update(got)
+        if attr:
+            attributed.update(attr)
+        if progress:
+            progress(len(rows))
+
     if workers <= 1 or n < 2 * workers:
-        for start in range(0, n, 50):
-            rows, got, attr = _run_batch(scenario, seed, reps[start:start + 50], keep, attribution)
-            values[start:start + len(rows)] = rows
-            logs.update(got)
-            if attr:
-                attributed.update(attr)
-            if progress:
-                progress(len(rows))
+        for start in range(0, n, SEQUENTIAL_BATCH):
+            place(start, _run_batch(scenario, seed, reps[start:start + SEQUENTIAL_BATCH], keep, attribution))
         return Replications(scenario, seed, names, values, logs, first, attributed)
 
-    size = max(1, min(200, math.ceil(n / (workers * 8))))
+    size = max(1, min(MAX_BATCH, math.ceil(n / (workers * BATCHES_PER_WORKER))))
     starts = range(0, n, size)
-    window = 4 * workers
+    window = BATCHES_OUT_PER_WORKER * workers
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(scenario,))
     try:
         pending: deque[tuple[int, Future]] = deque()
 
         def collect() -> None:
             start, fut = pending.popleft()
-            rows, got, attr = fut.result()
-            values[start:start + len(rows)] = rows
-            logs.update(got)
-            if attr:
-                attributed.update(attr)
-            if progress:
-                progress(len(rows))
+            place(start, fut.result())
 
         for start in starts:
             pending.append((start, pool.submit(_run_batch_in_worker, seed, reps[start:start + size], keep,
@@ -287,7 +309,7 @@ def replicate_to_precision(
     return combined, reached
 
 
-# --- replications as a stream into a sink (DESIGN.md §6) -----------------------------------------
+# --- replications as a stream into a sink (a sweep's store) -----------------------------------------
 #
 # A sweep hands the runner many points' replications at once. An executor runs batches — a
 # local process pool that lives across points, or a Dask client — and every finished batch,
@@ -337,11 +359,16 @@ def run_batch(batch: Batch) -> np.ndarray:
 
 
 class LocalExecutor:
-    """Batches on a process pool that lives as long as the executor (or in this process)."""
+    """Batches on a process pool that lives as long as the executor (or in this process).
+
+    Its workers leave Ctrl-C to the parent and ``close`` stops them at once, as ``replicate``'s do:
+    an interrupted sweep ends promptly, without a traceback from every worker.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers) if self.workers > 1 else None
+        self._pool = (ProcessPoolExecutor(max_workers=self.workers, initializer=_leave_signals_to_parent)
+                      if self.workers > 1 else None)
 
     def submit(self, batch: Batch) -> Future:
         if self._pool is not None:
@@ -355,7 +382,7 @@ class LocalExecutor:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            _stop_pool(self._pool)
 
 
 class DaskExecutor:
@@ -394,7 +421,7 @@ def stream(executor, work: Work, sink: Sink, window: int | None = None,
            progress: Callable[[Batch], None] | None = None) -> None:
     """Run ``work`` on ``executor``, each finished batch to ``sink`` then to ``work``, keeping
     about ``window`` batches out at a time (default four per worker)."""
-    window = window or 4 * executor.workers
+    window = window or BATCHES_OUT_PER_WORKER * executor.workers
     pending: dict = {}
     try:
         while True:

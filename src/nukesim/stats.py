@@ -33,12 +33,7 @@ class MetricSummary:
     p95: float | None
     max: float | None
 
-    @property
-    def share(self) -> float:
-        total = self.n + self.missing
-        return self.n / total if total else math.nan
-
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         return {k: _clean(v) for k, v in asdict(self).items()}
 
 
@@ -51,13 +46,18 @@ def _clean(v):
 
 
 def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Student-t confidence interval for the mean of independent replications."""
+    """Student-t confidence interval for the mean of independent replications.
+
+    Of values that cannot be negative (a wait, a time, a share) the mean cannot be either: the
+    interval then starts at 0 at the lowest, not at "-0.0" (the t interval is symmetric).
+    """
     n = len(values)
     if n < 2:
         return (math.nan, math.nan)
     m = float(values.mean())
     half = float(sps.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
-    return (m - half, m + half)
+    low = max(m - half, 0.0) if float(values.min()) >= 0 else m - half
+    return (low, m + half)
 
 
 def censored_percentile(values: np.ndarray, q: float, axis: int | None = None):
@@ -145,7 +145,7 @@ class ObjectiveResult:
     met: bool
     decided: bool
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         return {k: _clean(v) for k, v in asdict(self).items()}
 
 

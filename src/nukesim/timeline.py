@@ -89,6 +89,7 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
     departed = None
     end = None
     last = 0.0  # the last time anything happened but routine work and staff changes
+    callout_row: int | None = None  # the call-out's row: the members it pages come after it
     staff_rows: list[int] = []
     fleet = team.vehicles.count + sum(b.vehicles.count for b in team.bases.values())
     departed_from: dict[str, float] = {}
@@ -145,6 +146,7 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
         elif typ == CALLOUT_STARTED:
             how = (f"page to all {e.n} members" if e.detail == "page"
                    else f"call tree, each caller calls {team.callout.fanout}; {e.n} members")
+            callout_row = len(rows)
             row(t, org, "starts the call-out", how)
         elif typ == MEMBER_PAGED:
             u = units[e.unit]
@@ -195,7 +197,9 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             detail = f"{len(u.unreachable)} of {len(u.paged)} unreachable"
             if again:
                 detail += f" ({again} {verb} again)"
-            row(u.last_call, name, f"{len(u.paged)} of {size} members {verb}", detail, order=u.last_row)
+            # causes before effects: at the call-out's own instant, after the call-out
+            order = u.last_row if callout_row is None else max(u.last_row, callout_row + 0.5)
+            row(u.last_call, name, f"{len(u.paged)} of {size} members {verb}", detail, order=order)
     if vehicles and len(vehicles) < fleet:
         row(end, team.organisation, "vehicles not all loaded", f"{len(vehicles)} of {fleet}")
     ready = {e.unit for e in log if e.type == UNIT_READY}

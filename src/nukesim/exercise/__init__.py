@@ -18,6 +18,7 @@ from ..metrics import compute_metrics
 from ..provenance import file_sha256
 from ..scenario import ScenarioError
 from ..sim.pacing import PacedEnvironment
+from ..sim.world import start_time
 from .aar import build_report, html, markdown
 from .journal import INPUTS, OUTPUTS, Journal, JournalError, read_journal
 from .load import load_exercise, load_script
@@ -121,7 +122,7 @@ def run_exercise(
         }
         writer = Journal(journal_path, header) if journal_path is not None else None
     env = PacedEnvironment(None if resume is not None else live_speed,
-                           initial_time=-scenario.measurement.warmup)  # a warm-up runs before t = 0
+                           initial_time=start_time(scenario))
     session = Session(
         exercise,
         scenario,

@@ -13,6 +13,10 @@ from datetime import timedelta
 from .models import PERIODS, Calendar, Organisation, Scenario, in_window
 
 WEEKDAY_INDEX = {d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
+MINUTES_PER_DAY = 1440
+HANDOVER_BEGINS = -1
+HANDOVER_ENDS = -2
+"""Markers among the staff levels of ``staff_schedule``'s events (a level is never negative)."""
 
 
 def period_at(scenario: Scenario, t: float) -> str:
@@ -39,7 +43,7 @@ def period_changes(scenario: Scenario) -> list[tuple[float, str]]:
 
 
 def _minutes_after_midnight(start) -> float:
-    """Where t = 0 falls in its local day: day ``d`` starts at ``d * 1440 - offset``."""
+    """Where t = 0 falls in its local day: day ``d`` starts at ``d * MINUTES_PER_DAY - offset``."""
     midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
     return (start - midnight).total_seconds() / 60
 
@@ -51,7 +55,7 @@ def _period_changes(cal: Calendar, start, horizon: float) -> list[tuple[float, s
     day = 0
     while True:
         for b in bounds:
-            t = day * 1440 + b - offset
+            t = day * MINUTES_PER_DAY + b - offset
             if t <= 0:
                 continue
             if t >= horizon:
@@ -80,14 +84,14 @@ def staff_schedule(scenario: Scenario, org: Organisation) -> list[tuple[float, i
     if changes_at and handover > 0:
         offset = _minutes_after_midnight(scenario.start)
         day = 0
-        while day * 1440 - offset < scenario.horizon:
+        while day * MINUTES_PER_DAY - offset < scenario.horizon:
             for sc in changes_at:
-                t0 = day * 1440 + sc - offset
+                t0 = day * MINUTES_PER_DAY + sc - offset
                 t1 = t0 + handover
                 if t1 <= 0 or t0 >= scenario.horizon:
                     continue
-                events.append((max(t0, 0.0), -1))  # -1 marks "handover begins"
-                events.append((t1, -2))  # -2 marks "handover ends"
+                events.append((max(t0, 0.0), HANDOVER_BEGINS))
+                events.append((t1, HANDOVER_ENDS))
             day += 1
     return _resolve(events, during)
 
@@ -98,9 +102,9 @@ def _resolve(events: list[tuple[float, int]], during_handover: int) -> list[tupl
     out: list[tuple[float, int]] = []
     current, handovers = 0, 0
     for t, value in events:
-        if value == -1:
+        if value == HANDOVER_BEGINS:
             handovers += 1
-        elif value == -2:
+        elif value == HANDOVER_ENDS:
             handovers -= 1
         else:
             current = value

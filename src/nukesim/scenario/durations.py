@@ -79,3 +79,14 @@ def format_duration(minutes: float) -> str:
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 """A non-negative number of minutes, written as a number or as text with units."""
+
+
+def share_value(value: object) -> object:
+    """``"5%"`` → 0.05, the one reading of a percentage (objective targets, sweep shares,
+    ``--precision``); anything else is returned as it is, for the caller's own checks."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100
+        except ValueError:
+            return value
+    return value

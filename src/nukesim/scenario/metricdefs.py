@@ -122,7 +122,7 @@ def is_milestone(metric: str) -> bool:
 
 
 def metric_names(scenario: Scenario) -> list[str]:
-    """Every metric name this scenario can produce (DESIGN.md §5), in registry order."""
+    """Every metric name this scenario can produce (docs/engine.md, "Metrics"), in registry order."""
     names: list[str] = []
     orgs = scenario.class_milestones
     classes = declared_classes(scenario) if orgs else []

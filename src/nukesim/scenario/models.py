@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from .distributions import Distribution, Fixed
-from .durations import Duration
+from .durations import Duration, share_value
 
 CLASS_CHANGE = "class_change"
 """Message kind the accident sends to the plant's own handlers when its class changes."""
@@ -597,8 +597,7 @@ class Objective(Model):
         data = dict(data)
         target = data["target"]
         if data.get("statistic") == "share":
-            if isinstance(target, str) and target.strip().endswith("%"):
-                data["target"] = float(target.strip()[:-1]) / 100
+            data["target"] = share_value(target)
         else:
             from .durations import parse_duration
 

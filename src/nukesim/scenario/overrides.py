@@ -7,6 +7,8 @@ work) replaces the one at the path, and the result is validated again from scrat
 
 A path segment ``*`` stands for every key (or index) at that level, so
 ``team.members.*.reachable.night=0.8`` sets the night reachability of every member group at once.
+``PATH+=VALUE`` appends VALUE as one more item to the list at PATH (``objectives+={...}`` adds an
+objective and keeps the file's); repeat it to append several.
 A sweep file's overrides come as ``Override`` items that carry their place in the sweep file, so
 that a problem is reported at that line rather than at a ``--set`` pseudo-location.
 """
@@ -25,6 +27,13 @@ from .schema import validate
 from .yamlsource import parse_value
 
 WILDCARD = "*"
+APPEND = "+"
+"""A path ending in ``+`` (``PATH+=VALUE``) appends to the list there instead of replacing it."""
+
+
+@dataclass(frozen=True)
+class _Append:
+    item: Any
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,8 @@ def apply_overrides(
                  else (*parse_assignment(o), (f"--set {_clip(o)}", 1, 7)) for o in overrides]
     if not items:
         return scenario
+    items = [(path.rstrip()[:-1], _Append(value), where) if path.rstrip().endswith(APPEND)
+             else (path, value, where) for path, value, where in items]
     data = scenario.model_dump(by_alias=True, mode="python")
     for path, value, where in items:
         problem = _assign(data, _split(path), value)
@@ -133,7 +144,9 @@ def _assign(data: Any, path: tuple[str | int, ...], value: Any, done: tuple = ()
             rest = path[depth + 1:]
             for key in keys:
                 if not rest:
-                    here[key] = copy.deepcopy(value)  # no two places share one mutable value
+                    problem = _put(here, key, value, (*done, *path[:depth], key))
+                    if problem:
+                        return problem
                     continue
                 problem = _assign(here[key], rest, value, (*done, *path[:depth], key))
                 if problem:
@@ -147,8 +160,7 @@ def _assign(data: Any, path: tuple[str | int, ...], value: Any, done: tuple = ()
                                + ("" if did_you_mean(step, map(str, here)) else
                                   "; known: " + ", ".join(map(str, here))))
             if last:
-                here[step] = copy.deepcopy(value)  # a '*' above may set it in many places
-                return None
+                return _put(here, step, value, where)
             if here[step] is None:
                 return Problem(where, f"'{step}' is not set; set the whole of it, "
                                f"e.g. {'.'.join(map(str, where))}={{...}}")
@@ -157,9 +169,24 @@ def _assign(data: Any, path: tuple[str | int, ...], value: Any, done: tuple = ()
             if not isinstance(step, int) or not 0 <= step < len(here):
                 return Problem(where, f"'{step}' is not an index of this list of {len(here)}")
             if last:
-                here[step] = copy.deepcopy(value)  # a '*' above may set it in many places
-                return None
+                return _put(here, step, value, where)
             here = here[step]
         else:
             return Problem(where, f"cannot go inside a value ({here!r})")
+    return None
+
+
+def _put(container: dict | list, key: str | int, value: Any, where: tuple) -> Problem | None:
+    """Replace ``container[key]`` by ``value``, or append to it (``PATH+=VALUE``). A copy each
+    time: a '*' above may put the value in many places, which must not share it."""
+    if not isinstance(value, _Append):
+        container[key] = copy.deepcopy(value)
+        return None
+    target = container[key]
+    if target is None:  # an optional list not given in the file: the appended item starts it
+        container[key] = target = []
+    if not isinstance(target, list):
+        return Problem(where, f"'+=' appends to a list, and this is not one ({target!r}); "
+                       "use '=' to replace it")
+    target.append(copy.deepcopy(value.item))
     return None

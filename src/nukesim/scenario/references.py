@@ -59,6 +59,9 @@ def check_references(s: Scenario) -> Iterator[Problem]:
             where = ("links", i, "channel") if j == 0 else ("links", i, "fallbacks", j - 1)
             if ch not in s.channels:
                 yield Problem(where, unknown("channel", ch, channels))
+            elif ch in [link.channel, *link.fallbacks][:j]:
+                yield Problem(where, f"channel '{ch}' is already tried on this link: each channel "
+                              "once, in the order to try them")
         if link.from_ == link.to:
             yield Problem(("links", i, "to"), "a link cannot go from an organisation to itself")
     seen: dict[tuple[str, str], int] = {}

@@ -111,6 +111,12 @@ class _Link:
                                                                          plan.delay)
 
 
+
+def start_time(scenario: Scenario) -> float:
+    """When a World's clock starts: minus the warm-up, which runs before the initiating event
+    (t = 0) — as ``0.0 - warmup``, so that no warm-up is 0.0, not -0.0."""
+    return 0.0 - scenario.measurement.warmup
+
 class World:
     """One replication of ``scenario``: build it, add injects and players if you like, then run it.
 
@@ -127,7 +133,7 @@ class World:
         self.seed = seed
         self.replication = replication
         self.plan = plan = plan_for(scenario)
-        start = -scenario.measurement.warmup  # a warm-up runs before the initiating event (t = 0)
+        start = start_time(scenario)
         if env is None:
             env = simpy.Environment(initial_time=start)
         elif env.now != start:

@@ -463,11 +463,15 @@ def objectives_frame(a: Analysis):
 
 
 ANALYSIS_FILES = ("points.csv", "objectives.csv", "results.csv", "results.parquet", "analysis.json",
-                  "oat.csv", "morris.csv", "sobol.csv")
+                  "oat.csv", "morris.csv", "sobol.csv", "provenance.json")
 
 
-def write_analysis(directory: Path, a: Analysis, store: Path, parquet: bool = False) -> list[str]:
-    """Every analysis file, or none: written to a temporary folder first, then moved in."""
+def write_analysis(directory: Path, a: Analysis, store: Path, parquet: bool = False,
+                   provenance: dict | None = None) -> list[str]:
+    """Every analysis file, or none: written to a temporary folder first, then moved in.
+
+    ``provenance`` (``nukesim.provenance.sweep_provenance``) goes into ``provenance.json`` and
+    ``analysis.json``, as ``run --out`` does with ``summary.json``."""
     import pandas as pd
 
     from .plots import write_plots
@@ -501,6 +505,10 @@ def write_analysis(directory: Path, a: Analysis, store: Path, parquet: bool = Fa
             "prim": a.prim,
             "notes": a.notes,
         }
+        if provenance is not None:
+            doc["provenance"] = provenance
+            (staging / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
+            names.append("provenance.json")
         (staging / "analysis.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
         names += write_plots(staging, a)
         # files of an earlier analysis that this one does not write (another design's plots)

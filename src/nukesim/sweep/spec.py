@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..scenario.durations import Duration
+from ..scenario.durations import Duration, share_value
 from ..scenario.models import Model, Objective
 from ..scenario.problems import Problem, ScenarioError, SourceMap
 from ..scenario.schema import validate
@@ -24,14 +24,6 @@ WALLCLOCK = ("hour", "weekday", "date")
 DESIGNS = ("grid", "oat", "random", "lhs", "sobol", "morris")
 
 
-def _share(value: object) -> object:
-    """``"5%"`` → 0.05; numbers as they are."""
-    if isinstance(value, str) and value.strip().endswith("%"):
-        try:
-            return float(value.strip()[:-1]) / 100
-        except ValueError:
-            return value
-    return value
 
 
 Share = Annotated[float, Field(gt=0.0, lt=1.0)]
@@ -145,7 +137,7 @@ class Precision(Model):
     max: int = Field(1000, ge=2, le=1_000_000)
     batch: int = Field(50, ge=2, le=100_000)
 
-    _share = field_validator("target", mode="before")(classmethod(lambda cls, v: _share(v)))
+    _share = field_validator("target", mode="before")(classmethod(lambda cls, v: share_value(v)))
 
 
 class Discovery(Model):
@@ -156,7 +148,7 @@ class Discovery(Model):
     within: Duration
     share: Share = 0.1
 
-    _share = field_validator("share", mode="before")(classmethod(lambda cls, v: _share(v)))
+    _share = field_validator("share", mode="before")(classmethod(lambda cls, v: share_value(v)))
 
 
 class Sweep(Model):
