@@ -43,7 +43,8 @@ def test_members_are_assigned_to_units_in_order_and_split_by_share():
     assert team.member_ids == ("a/1", "a/2", "a/3", "b/1", "b/2", "b/3", "b/4")
     assert [team.groups[g] for g in team.group_of] == ["near", "near", "far", "near", "near", "far", "far"]
     assert team.needed == (3, 3)  # ceil(0.7 × 4) = 3, without floating-point surprises
-    assert team.group_members == ((0, 1, 3, 4), (2, 5, 6))
+    assert team.unit_groups == (("a:near", 0, 0, 2), ("a:far", 1, 2, 3),
+                                ("b:near", 0, 3, 5), ("b:far", 1, 5, 7))
 
 
 def test_plan_period_lookup_agrees_with_the_calendar():

@@ -1,8 +1,8 @@
 """The simulation engine: a scenario and a seed in, an event log out.
 
 ``simulate(scenario, seed, replication)`` runs one replication and is a pure function of its
-arguments. ``World`` is the same replication opened up, for callers that change it before (or
-while) it runs — outages today, training-exercise injects later.
+arguments. ``World`` is the same replication opened up, for callers that step it, change it while
+it runs (injects) or let players decide for an organisation (responders): training exercises.
 """
 
 from __future__ import annotations

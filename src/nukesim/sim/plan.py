@@ -91,8 +91,6 @@ class TeamPlan:
     member_ids: tuple[str, ...]
     member_numbers: tuple[int, ...]
     """Per member: its number within its unit (1-based, as in its id)."""
-    group_members: tuple[tuple[int, ...], ...]
-    """Per group: its members in member order (the order of that group's draws)."""
     reachable: tuple[tuple[float, ...], ...]
     """Per group: probability of being reached by period (in ``PERIODS`` order)."""
     slowdown: tuple[tuple[float, ...], ...]
@@ -106,7 +104,6 @@ class TeamPlan:
     random streams of its own, so resizing one unit never moves another unit's draws."""
     # The same as numpy arrays (read-only), so that a call-out does not convert them every time.
     group_of_array: np.ndarray = field(compare=False)
-    group_members_arrays: tuple[np.ndarray, ...] = field(compare=False)
     reachable_array: np.ndarray = field(compare=False)
     """Shape (groups, periods)."""
     slowdown_array: np.ndarray = field(compare=False)
@@ -222,7 +219,6 @@ def _team(s: Scenario) -> TeamPlan:
     groups = list(team.members)
     shares = unit_shares(team)
     group_of, unit_of, ids, numbers = [], [], [], []
-    group_members: list[list[int]] = [[] for _ in groups]
     unit_groups = []
     for u, (unit_name, unit) in enumerate(team.units.items()):
         n = 0
@@ -231,7 +227,6 @@ def _team(s: Scenario) -> TeamPlan:
                 unit_groups.append((f"{unit_name}:{groups[g]}", g, len(ids), len(ids) + count))
             for _ in range(count):
                 n += 1
-                group_members[g].append(len(ids))
                 group_of.append(g)
                 unit_of.append(u)
                 ids.append(f"{unit_name}/{n}")
@@ -258,7 +253,6 @@ def _team(s: Scenario) -> TeamPlan:
         unit_of=tuple(unit_of),
         member_ids=tuple(ids),
         member_numbers=tuple(numbers),
-        group_members=tuple(tuple(m) for m in group_members),
         reachable=reachable,
         slowdown=slowdown,
         member_heads=tuple(zip(ids, [groups[g] for g in group_of], numbers, [units[x] for x in unit_of],
@@ -266,7 +260,6 @@ def _team(s: Scenario) -> TeamPlan:
         unit_bounds=tuple(bounds),
         unit_groups=tuple(unit_groups),
         group_of_array=_frozen(np.asarray(group_of, dtype=np.intp)),
-        group_members_arrays=tuple(_frozen(np.asarray(m, dtype=np.intp)) for m in group_members),
         reachable_array=_frozen(np.asarray(reachable, dtype=float).reshape(len(groups), len(PERIODS))),
         slowdown_array=_frozen(np.asarray(slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
         travel_slowdown=travel_slowdown,

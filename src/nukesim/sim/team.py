@@ -115,6 +115,8 @@ def _per_part(tp: TeamPlan, streams: Streams, name: str, dist, rows: int = 0) ->
     """Draws of ``dist`` per member (``rows`` > 0: a row per try), each unit's group from its own
     stream ``<name>:<unit>:<group>``."""
     n = len(tp.member_ids)
+    if isinstance(dist, Fixed):  # nothing to draw: no stream is used
+        return np.full((rows, n) if rows else n, dist.value)
     out = np.empty((rows, n)) if rows else np.empty(n)
     for part, _g, start, stop in tp.unit_groups:
         k = stop - start
@@ -147,15 +149,12 @@ def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str,
                 again[:, lost] = 2.0
             build, assembled = _page_again(plan, tp, u, ack, travel, first, cls, repage.after, again)
         return CallOutResult(_ready_times(tp, assembled), build=build, assembled=assembled)
-    n = len(tp.member_ids)
     per_call = team.callout.per_call
-    calls = (np.full(n, per_call.value) if isinstance(per_call, Fixed)
-             else _per_part(tp, streams, "callout", per_call))
+    calls = _per_part(tp, streams, "callout", per_call)
     again = None
     if repage is not None:
         k = repage.attempts
-        recalls = (np.full((k, n), per_call.value) if isinstance(per_call, Fixed)
-                   else _per_part(tp, streams, "callout:repage", per_call, k))
+        recalls = _per_part(tp, streams, "callout:repage", per_call, k)
         again_u = repage_draws(tp, streams, k)
         if lost is not None:
             again_u[:, lost] = 2.0

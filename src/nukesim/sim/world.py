@@ -3,8 +3,9 @@
 Organisations receive messages, run the handlers that react to them as tasks for their duty staff,
 and send what the handlers say over links whose channels delay, fail and fall back. The accident
 delivers each class change to the site; the team's organisation starts the call-out when it has
-acted on a mobilise order. Everything that happens is appended to one list of records, which
-``run`` returns as an :class:`~nukesim.events.EventLog`.
+acted on a mobilise order. Everything that happens is a record appended to the world's list (the
+team's member and vehicle records join them when the log is first read), which ``run`` returns as
+an :class:`~nukesim.events.EventLog`.
 
 The run stops at the horizon, or as soon as the team is on site and nothing about the accident is
 still under way: no message in transit, no accident task queued or running, no class change or
