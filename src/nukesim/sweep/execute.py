@@ -258,7 +258,7 @@ def run_sweep(
     columns = tuple(names.index(m) for m in prepared.metrics)
     fixed = prepared.sweep.replications or DEFAULT_REPLICATIONS
     per = prepared.sweep.precision.batch if prepared.sweep.precision else fixed
-    batch = max(1, min(50, -(-per // 2)))
+    batch = max(1, min(100, -(-per // 2)))
     points = [
         PointWork(
             k,
