@@ -148,8 +148,9 @@ def copy_of_repository(tmp_path: Path) -> Path:
     return root
 
 
-def run_page(page: Path, tmp_path: Path, env: dict[str, str], full: bool) -> None:
-    """Run every block of the page (slow pass), at most SMALL replications unless ``full``."""
+def run_page(page: Path, tmp_path: Path, env: dict[str, str], full: bool) -> list[str]:
+    """Run every block of the page (slow pass), at most SMALL replications unless ``full``; the
+    failures, one text each."""
     root = copy_of_repository(tmp_path)
     failures = []
     for block in blocks(page):
@@ -168,7 +169,7 @@ def run_page(page: Path, tmp_path: Path, env: dict[str, str], full: bool) -> Non
                                   capture_output=True, text=True, timeout=1800)
             got = [row.rstrip() for row in (done.stdout + done.stderr).rstrip().splitlines()]
             failures += compare(block, command, line, got, done.returncode)
-    assert not failures, "\n\n".join(failures)
+    return failures
 
 
 def compare(block: Block, command: Command, line: str, got: list[str], code: int) -> list[str]:
@@ -273,7 +274,8 @@ def test_every_command_of_the_page_parses_and_prints_what_it_shows(page, tmp_pat
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES, ids=IDS)
 def test_every_example_of_the_page_runs(page, tmp_path, environment):
-    run_page(page, tmp_path, environment, full=FULL)
+    failures = run_page(page, tmp_path, environment, full=FULL)
+    assert not failures, "\n\n".join(failures)
 
 
 # --- the harness itself -------------------------------------------------------------------------
