@@ -26,7 +26,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .scenario import ScenarioError, format_duration
+from .scenario import ScenarioError, format_duration, format_time_value
 from .scenario.metricdefs import is_share
 
 app = typer.Typer(
@@ -250,12 +250,7 @@ def timeline(
 # --- run ----------------------------------------------------------------------------------------
 
 
-def _fmt(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if math.isinf(value):
-        return "missing"
-    return format_duration(value)
+_fmt = format_time_value
 
 
 def _objective_format(*objectives) -> Callable[[float | None], str]:

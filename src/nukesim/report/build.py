@@ -16,8 +16,8 @@ import numpy as np
 
 from .. import attribution
 from ..graph import analyse
-from ..scenario.durations import format_duration
-from ..scenario.references import is_time_to_event
+from ..scenario.durations import format_duration, format_time_value
+from ..scenario.metricdefs import is_time_to_event
 from . import figures
 from .data import RunData
 from .gantt import gantt
@@ -55,13 +55,9 @@ class RunView:
 
 def fmt(metric: str, value: float | None) -> str:
     """A summary.json number as the CLI shows it: a duration, or a share for utilisation."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if math.isinf(value):
-        return "missing"
-    if not is_time_to_event(metric) and metric.startswith("utilization:"):
-        return f"{value:.3f}"
-    return format_duration(value)
+    if value is not None and not is_time_to_event(metric) and metric.startswith("utilization:"):
+        return "—" if math.isnan(value) else f"{value:.3f}"
+    return format_time_value(value)
 
 
 def provenance_rows(run: RunData) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 
 from .distributions import Distribution
-from .durations import Duration, format_duration, parse_duration
+from .durations import Duration, format_duration, format_time_value, parse_duration
 from .metricdefs import METRICS, MetricDef, metric_def, metric_names, milestone_names
 from .models import Scenario
 from .overrides import Override, apply_overrides, parse_assignment
@@ -37,6 +37,7 @@ def load_scenario(file: str | FsPath) -> tuple[Scenario, SourceMap]:
 __all__ = [
     "METRICS", "Distribution", "Duration", "Located", "MetricDef", "Override", "Problem", "Scenario",
     "ScenarioError", "SourceMap",
-    "apply_overrides", "check_references", "format_duration", "load_scenario", "load_yaml",
+    "apply_overrides", "check_references", "format_duration", "format_time_value", "load_scenario",
+    "load_yaml",
     "metric_def", "metric_names", "milestone_names", "parse_assignment", "parse_duration", "validate",
 ]

@@ -77,6 +77,14 @@ def format_duration(minutes: float) -> str:
     return f"{days}d {hours:02d}:{mins:02d}" if days else f"{hours}h{mins:02d}m"
 
 
+def format_time_value(minutes: float | None) -> str:
+    """A time in a summary or a table: ``—`` when there is none, ``missing`` beyond the horizon
+    (a censored percentile is infinite), else :func:`format_duration`."""
+    if minutes is None:
+        return "—"
+    return "missing" if minutes == float("inf") else format_duration(minutes)
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 """A non-negative number of minutes, written as a number or as text with units."""
 

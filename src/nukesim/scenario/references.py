@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .metricdefs import is_time_to_event as is_time_to_event
 from .metricdefs import metric_names
 from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, MAX_BACKGROUND, MAX_NAME, ORDER_KINDS, Scenario
 from .problems import Problem, unknown

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from ..runner import Replications
-from ..scenario.references import is_time_to_event
+from ..scenario.durations import format_time_value
+from ..scenario.metricdefs import is_time_to_event
 from ..stats import MetricSummary, ObjectiveResult, evaluate_objective, summarise
 from .execute import SweepResult
 
@@ -308,12 +309,7 @@ def chosen_box(doc: dict) -> dict | None:
 # --- output ---------------------------------------------------------------------------------------
 
 
-def _fmt(v: float | None) -> str:
-    from ..scenario import format_duration
-
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    return "missing" if math.isinf(v) else format_duration(v)
+_fmt = format_time_value
 
 
 def print_analysis(console, a: Analysis, limit: int = 30) -> None:
