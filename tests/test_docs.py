@@ -22,6 +22,11 @@ replications) becomes at most ``-n 20``, and in Python ``n=N`` at most ``n=20``;
 line before a block runs it only with ``NUKESIM_DOCS_FULL=1`` (a benchmark);
 ``<!-- docs-test: skip REASON -->`` never (only what cannot run on one CI machine, such as a Dask
 cluster on other machines).
+
+After a change that moves numbers or wording on purpose, ``NUKESIM_DOCS_UPDATE=1 pytest
+tests/test_docs.py -k prints`` rewrites each shown output in the pages with what the program now
+prints (the quick pass's in-process run); read the diff before committing it, and fix the prose that
+quotes the figures.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "doc
 SMALL = 20
 """Replications per command or call in the slow pass (unless NUKESIM_DOCS_FULL=1)."""
 FULL = bool(os.environ.get("NUKESIM_DOCS_FULL"))
+UPDATE = bool(os.environ.get("NUKESIM_DOCS_UPDATE"))
 RUN = ("sh", "console", "python")
 FENCE = re.compile(r"^```(\w*)\s*$")
 MARK = re.compile(r"^<!--\s*docs-test:\s*(skip|slow)\b\s*(.*?)\s*-->\s*$")
@@ -232,6 +238,7 @@ def check_page(page: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(root)
     group = typer.main.get_command(app)
     failures = []
+    updates: list[tuple[Block, dict[int, list[str]]]] = []
     for block in blocks(page):
         if block.lang not in RUN or block.mark == "skip":
             continue
@@ -241,12 +248,17 @@ def check_page(page: Path, tmp_path: Path, monkeypatch) -> None:
             except SyntaxError as exc:
                 failures.append(f"{block.where()}: {exc}")
             continue
-        for command in commands(block):
+        printed: dict[int, list[str]] = {}
+        for number, command in enumerate(commands(block)):
             if command.shown is not None:
                 (args,) = cli_commands(command.line, root)  # one command, or the page is wrong
                 result = CliRunner().invoke(app, args, env={"COLUMNS": "160"})
                 got = [row.rstrip() for row in result.output.rstrip().splitlines()]
-                failures += compare(block, command, command.line, got, result.exit_code)
+                differs = compare(block, command, command.line, got, result.exit_code)
+                if differs and UPDATE:
+                    printed[number] = got
+                else:
+                    failures += differs
                 continue
             for args in cli_commands(command.line, root):
                 part = shlex.join(["nukesim", *args])
@@ -260,7 +272,43 @@ def check_page(page: Path, tmp_path: Path, monkeypatch) -> None:
                     pass  # --help, --version
                 except click.ClickException as exc:
                     failures.append(f"{block.where()}: `{part}`: {exc.format_message()}")
+        if printed:
+            updates.append((block, printed))
+    if updates:
+        rewrite(page, updates)
     assert not failures, "\n\n".join(failures)
+
+
+def with_outputs(block: Block, printed: dict[int, list[str]]) -> list[str]:
+    """The console block's lines with the output of command ``k`` replaced by ``printed[k]``
+    (commands counted as ``commands`` counts them)."""
+    out: list[str] = []
+    number, replacing = -1, False
+    text = list(block.text)
+    while text:
+        line = text.pop(0)
+        if not line.startswith("$ "):
+            if not replacing:
+                out.append(line)
+            continue
+        out.append(line)
+        joined = line[2:]
+        while joined.endswith("\\") and text:
+            out.append(text[0])
+            joined = joined[:-1].rstrip() + " " + text.pop(0).strip()
+        if strip_comment(joined).strip():
+            number += 1
+            replacing = number in printed
+            out += printed.get(number, [])
+    return out
+
+
+def rewrite(page: Path, updates: list[tuple[Block, dict[int, list[str]]]]) -> None:
+    """Write the new shown outputs into the page (NUKESIM_DOCS_UPDATE=1), last block first."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    for block, printed in sorted(updates, key=lambda u: -u[0].line):
+        lines[block.line:block.line + len(block.text)] = with_outputs(block, printed)
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 IDS = [str(p.relative_to(ROOT)) for p in PAGES]
@@ -289,6 +337,14 @@ def test_console_output_is_the_lines_after_a_prompt_and_continuations_are_joined
     assert block.mark == "slow" and block.line == 3
     got = [(c.line, c.shown) for c in commands(block)]
     assert got == [("nukesim a b", ["out 1", "out # 2"]), ("nukesim c", None)]
+
+
+def test_the_update_mode_replaces_only_the_outputs_it_was_given(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("x\n```console\n$ nukesim a \\\n    b\nold 1\nold 2\n$ nukesim c\nkept\n```\ny\n")
+    (block,) = blocks(page)
+    rewrite(page, [(block, {0: ["new"]})])
+    assert page.read_text() == "x\n```console\n$ nukesim a \\\n    b\nnew\n$ nukesim c\nkept\n```\ny\n"
 
 
 def test_the_slow_pass_caps_replications_but_keeps_everything_else():
