@@ -10,7 +10,7 @@ from nukesim.cli import app
 from nukesim.sim import MAX_MESSAGES_AT_ONE_INSTANT, ZeroTimeLoop, simulate
 
 
-def ping_pong(pong_time: float):
+def ping_pong(pong_time: float, relay: float = 0):
     """a and b answer each other's messages at once over an instant channel; c is the team's."""
     return build(
         accident={"site": "a", "timeline": [{"at": 5, "class": "alert"}]},
@@ -23,7 +23,8 @@ def ping_pong(pong_time: float):
             "b": {"handlers": [{"on": "ping", "time": 0, "send": [{"to": "a", "kind": "pong"}]}]},
             "c": {"handlers": [{"on": "mobilise"}, {"on": "deploy"}]},
         },
-        links=[{"from": "a", "to": "b", "channel": "instant"}, {"from": "b", "to": "a", "channel": "instant"},
+        links=[{"from": "a", "to": "b", "channel": "instant"},
+               {"from": "b", "to": "a", "channel": "instant", "delay": relay},
                {"from": "a", "to": "c", "channel": "instant"}],
         authority={"mobilise": ["a"], "deploy": ["a"]},
         team={"organisation": "c", "units": {"u": {"size": 1}}, "members": {"all": {"share": 1.0}}},
@@ -42,6 +43,17 @@ def test_the_same_loop_with_time_passing_runs_to_the_horizon():
     log = simulate(ping_pong(1), seed=1)
     received = [e.t for e in log if e.type == "received" and e.org == "a" and e.kind == "pong"]
     assert log.end == 120.0 and received == [float(t) for t in range(5, 120)]
+
+
+def test_a_link_with_a_delay_of_its_own_breaks_the_loop_for_the_checks_and_the_engine():
+    from nukesim.graph import check_graph
+
+    assert any("takes no time" in p.message for p in check_graph(ping_pong(0)))
+    slow = ping_pong(0, relay=1)  # a minute's relay on the way back
+    assert not any("takes no time" in p.message for p in check_graph(slow))
+    log = simulate(slow, seed=1)
+    received = [e.t for e in log if e.type == "received" and e.org == "a" and e.kind == "pong"]
+    assert received[:3] == [6.0, 7.0, 8.0]
 
 
 def test_the_cli_refuses_the_loop_before_running_and_reports_one_the_checks_missed(tmp_path, monkeypatch):

@@ -312,10 +312,12 @@ def _no_time(dist: object) -> bool:
     return False
 
 
-def _instant_link(s: Scenario, chain: list[str]) -> bool:
-    """Whether a link can deliver in no time: a channel that can, reached through channels that
-    can fail and be noticed at once."""
-    for name in chain:
+def _instant_link(s: Scenario, link) -> bool:
+    """Whether a link can deliver in no time: no delay of its own, and a channel that can, reached
+    through channels that can fail and be noticed at once."""
+    if not _no_time(link.delay):
+        return False
+    for name in [link.channel, *link.fallbacks]:
         channel = s.channels[name]
         if _no_time(channel.delay):
             return True
@@ -328,7 +330,7 @@ def _instant_loops(s: Scenario) -> Iterator[Problem]:
     """Cycles of handlers and links that can all take no time: the engine would pass messages
     round them for ever without the clock moving. ``once`` and ``wait_for`` handlers run once and
     so end a loop; everything else runs on every message."""
-    links = {(link.from_, link.to): [link.channel, *link.fallbacks] for link in s.links}
+    links = {(link.from_, link.to): link for link in s.links}
     flow = nx.DiGraph()
     for org, o in s.organisations.items():
         for i, h in enumerate(o.handlers):
