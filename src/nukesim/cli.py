@@ -27,6 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .scenario import ScenarioError, format_duration, format_time_value
+from .scenario.durations import format_difference
 from .scenario.metricdefs import is_share
 
 app = typer.Typer(
@@ -256,7 +257,7 @@ _fmt = format_time_value
 def _objective_format(*objectives) -> Callable[[float | None], str]:
     """How to show the values of an objective (in one or more variants): as a share or a
     duration, to the hundredth of a minute when a value rounds to the target but is not it
-    (shown as 2h00m, 120.9 min is not met)."""
+    (shown as 2h00m, 120.4 min is not met: 2h00.40m)."""
     share = objectives[0].statistic == "share"
     fmt = (lambda v: f"{100 * v:.1f}%") if share else _fmt
     target = objectives[0].target
@@ -267,7 +268,7 @@ def _objective_format(*objectives) -> Callable[[float | None], str]:
 
 def _fine_minutes(value: float | None) -> str:
     """Minutes to the hundredth, for a value that rounds to its target in the usual format."""
-    return _fmt(value) if value is None or not math.isfinite(value) else f"{value:.2f} min"
+    return _fmt(value) if value is None or not math.isfinite(value) else format_duration(value, fine=True)
 
 
 def _fine_percent(value: float | None) -> str:
@@ -530,14 +531,11 @@ def _explain_table(scenario: str, metric: str, rows, values, seed: int) -> Table
     for name in ("component", "where", "mean", "95% CI", "share", "95% CI", "on path"):
         table.add_column(name, justify="left" if name in ("component", "where") else "right")
     for r in rows.itertuples(index=False):
-        table.add_row(r.component, r.where or "—", _minutes(r.mean), f"{_minutes(r.mean_low)} – "
-                      f"{_minutes(r.mean_high)}", _percent(r.share), f"{_percent(r.share_low)} – "
+        table.add_row(r.component, r.where or "—", format_duration(r.mean),
+                      f"{format_duration(r.mean_low)} – {format_duration(r.mean_high)}",
+                      _percent(r.share), f"{_percent(r.share_low)} – "
                       f"{_percent(r.share_high)}", _percent(r.on_path))
     return table
-
-
-def _minutes(value: float) -> str:
-    return "—" if not math.isfinite(value) else f"{value:.1f}m"
 
 
 def _percent(value: float) -> str:
@@ -613,8 +611,8 @@ def compare(
             if is_share(d.metric):
                 continue
             table.add_row(escape(d.metric), _fmt(d.mean_a), _fmt(d.mean_b),
-                          _signed(d.mean_diff, d.mean_diff_ci95),
-                          _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),
+                          format_difference(d.mean_diff, d.mean_diff_ci95),
+                          _fmt(d.p90_a), _fmt(d.p90_b), format_difference(d.p90_diff, d.p90_diff_ci95),
                           f"{d.missing_a}/{d.missing_b}", _points(d.done_diff, d.done_diff_ci95))
         out.print(table)
         out.print("* over the replications in which the metric happened in both variants; done = share "
@@ -695,23 +693,6 @@ def report_command(
             err.print(f"{directory}: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(2) from None
         out.print(f"written: {path}", markup=False, soft_wrap=True)
-
-
-def _signed(value: float, ci: tuple[float, float]) -> str:
-    """``-26.0m [-30.9m, -21.1m]``, ``+1h05m [+58.2m, +1h12m]``: durations in the format of the
-    means beside them; the bootstrap interval of a percentile need not be symmetric."""
-    if not math.isfinite(value):
-        return "—"
-    text = _signed_duration(value)
-    if not any(math.isnan(c) for c in ci):
-        text += f" [{_signed_duration(ci[0])}, {_signed_duration(ci[1])}]"
-    return text
-
-
-def _signed_duration(minutes: float) -> str:
-    """``+26.0m``, ``-1h05m``; ``+∞`` for an unbounded side of an interval."""
-    sign = "-" if minutes < 0 else "+"
-    return sign + ("∞" if math.isinf(minutes) else format_duration(abs(minutes)))
 
 
 def _points(value: float, ci: tuple[float, float]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..scenario.durations import format_difference
 from .build import Figure, fmt, horizon_hours, milestone_columns, run_view
 from .data import RunData
 from .figures import mobilisation_curve
@@ -21,10 +22,11 @@ def comparison_context(document: dict, a: RunData, b: RunData) -> dict:
             continue
         differences.append({
             "metric": metric, "pairs": d["pairs"], "mean_a": fmt(metric, d["mean_a"]),
-            "mean_b": fmt(metric, d["mean_b"]), "mean_diff": _signed(d["mean_diff"], d["mean_diff_ci95"]),
+            "mean_b": fmt(metric, d["mean_b"]),
+            "mean_diff": format_difference(d["mean_diff"], d["mean_diff_ci95"]),
             "p90_a": _p90(metric, d["p90_a"], d["missing_a"]),
             "p90_b": _p90(metric, d["p90_b"], d["missing_b"]),
-            "p90_diff": _signed(d["p90_diff"], d["p90_diff_ci95"]),
+            "p90_diff": format_difference(d["p90_diff"], d["p90_diff_ci95"]),
             "missing": f"{d['missing_a']}/{d['missing_b']}"})
     objectives = [{"name": oa["name"], "a": oa, "b": ob} for oa, ob in zip(va.objectives, vb.objectives,
                                                                            strict=False)]
@@ -36,12 +38,3 @@ def _p90(metric: str, value: float | None, missing: int) -> str:
     """comparison.json writes a p90 beyond the horizon (too many runs missing) as null."""
     return "missing" if value is None and missing else fmt(metric, value)
 
-
-def _signed(value: float | None, ci: list | None) -> str:
-    """``-26.0m [-30.9, -21.1]`` as the CLI prints it (minutes)."""
-    if value is None:
-        return "—"
-    text = f"{value:+.1f}m"
-    if ci and all(c is not None for c in ci):
-        text += f" [{ci[0]:+.1f}, {ci[1]:+.1f}]"
-    return text
