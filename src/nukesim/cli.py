@@ -567,7 +567,7 @@ def compare(
 ) -> None:
     """B − A for every metric, replication by replication on common random numbers."""
     from .api import load
-    from .comparison import paired_differences
+    from .comparison import objective_differences, paired_differences
     from .runner import default_workers, replicate
 
     _check_report_option(report, out_dir)
@@ -590,11 +590,10 @@ def compare(
         label = " ".join([str(other)] * (other is not None) + [f"--set-b {o}" for o in only_b])
         if both:
             label += " (both: " + " ".join(f"--set {o}" for o in both) + ")"
-        objectives = _paired_objectives(ra.summary().objectives, rb.summary().objectives)
+        objectives = objective_differences(ra, rb, seed=seed)
         document = {"a": str(file), "b": label, "seed": seed, "replications": n,
                     "differences": [d.to_dict() for d in diffs],
-                    "objectives": [{"name": a.name, "a": a.to_dict(), "b": b.to_dict()}
-                                   for a, b in objectives]}
+                    "objectives": [o.to_dict() for o in objectives]}
         if out_dir is not None:
             _write_comparison(out_dir, document, (file, a, ra, both),
                               (other or file, b, rb, both + only_b), report)
@@ -624,25 +623,23 @@ def compare(
                       + (", report.html" if report else ""), markup=False, soft_wrap=True)
 
 
-def _paired_objectives(a: list, b: list) -> list[tuple]:
-    """The objectives of A and B with the same name (both variants usually share them)."""
-    of_b = {o.name: o for o in b}
-    return [(o, of_b[o.name]) for o in a if o.name in of_b]
-
-
-def _compared_objectives_table(pairs: list[tuple]) -> Table:
-    """Each objective in A and in B: value, 95 % CI and verdict side by side."""
+def _compared_objectives_table(pairs: list) -> Table:
+    """Each objective in A and in B (value, 95 % CI and verdict side by side) and B − A of its
+    statistic with its paired 95 % CI (comparison.objective_differences)."""
     table = Table(title="objectives in A and B")
-    for name in ("objective", "target", "A (95% CI)", "A met", "B (95% CI)", "B met"):
+    for name in ("objective", "target", "A (95% CI)", "A met", "B (95% CI)", "B met", "B−A (95% CI)"):
         table.add_column(name)
-    for a, b in pairs:
+    for pair in pairs:
+        a, b = pair.a, pair.b
         fmt = _objective_format(a, b)
         cells = []
         for o in (a, b):
             ci = "" if o.ci95 is None else f" ({fmt(o.ci95[0])} – {fmt(o.ci95[1])})"
             verdict = ("met" if o.met else "not met") + ("" if o.decided else " (undecided)")
             cells += [fmt(o.value) + ci, verdict]
-        table.add_row(escape(a.name), fmt(a.target), *cells)
+        diff = (_points(pair.diff, pair.diff_ci95) if a.statistic == "share"
+                else format_difference(pair.diff, pair.diff_ci95))
+        table.add_row(escape(a.name), fmt(a.target), *cells, diff)
     return table
 
 
