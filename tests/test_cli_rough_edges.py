@@ -86,10 +86,10 @@ def test_an_objective_that_rounds_to_its_target_is_shown_precisely_enough_to_see
     from nukesim.runner import Summary
     from nukesim.stats import ObjectiveResult
 
-    o = ObjectiveResult("Ready in 2 h", "team_mobilized", "p90", 120.0, 120.9, (118.0, 125.3), False, False)
+    o = ObjectiveResult("Ready in 2 h", "team_mobilized", "p90", 120.0, 120.4, (118.0, 125.3), False, False)
     table = _objective_table(Summary("s", 1, 100, {}, [o]))
     cells = [str(c._cells[0]) for c in table.columns]
-    assert cells[3:6] == ["2h00.00m", "2h00.90m", "1h58.00m – 2h05.30m"]
+    assert cells[3:6] == ["2h00.00m", "2h00.40m", "1h58.00m – 2h05.30m"]  # 2h00m would hide it
 
 
 def test_compare_reports_the_difference_of_shares_done_and_each_variants_objectives():
