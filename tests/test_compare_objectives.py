@@ -72,7 +72,7 @@ def test_the_p90_difference_interval_covers_the_truth_with_missing_runs_and_uses
         if math.isfinite(high - low + wa + wb):
             paired.append(high - low)
             unpaired.append(math.hypot(wa, wb))  # the width two independent intervals would give
-    assert hits / batches >= _coverage_floor(batches)  # measured: 0.975 (conservative)
+    assert hits / batches >= _coverage_floor(batches)  # measured: 0.99 (conservative)
     assert len(paired) > batches / 2
     assert np.mean(paired) < 0.8 * np.mean(unpaired)  # measured: 0.69
 

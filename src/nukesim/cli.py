@@ -27,7 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .scenario import ScenarioError, format_duration, format_time_value
-from .scenario.durations import format_difference
+from .scenario.durations import format_difference, format_share_difference
 from .scenario.metricdefs import is_share
 
 app = typer.Typer(
@@ -612,7 +612,8 @@ def compare(
             table.add_row(escape(d.metric), _fmt(d.mean_a), _fmt(d.mean_b),
                           format_difference(d.mean_diff, d.mean_diff_ci95),
                           _fmt(d.p90_a), _fmt(d.p90_b), format_difference(d.p90_diff, d.p90_diff_ci95),
-                          f"{d.missing_a}/{d.missing_b}", _points(d.done_diff, d.done_diff_ci95))
+                          f"{d.missing_a}/{d.missing_b}",
+                          format_share_difference(d.done_diff, d.done_diff_ci95))
         out.print(table)
         out.print("* over the replications in which the metric happened in both variants; done = share "
                   "of replications in which it happened")
@@ -637,7 +638,7 @@ def _compared_objectives_table(pairs: list) -> Table:
             ci = "" if o.ci95 is None else f" ({fmt(o.ci95[0])} – {fmt(o.ci95[1])})"
             verdict = ("met" if o.met else "not met") + ("" if o.decided else " (undecided)")
             cells += [fmt(o.value) + ci, verdict]
-        diff = (_points(pair.diff, pair.diff_ci95) if a.statistic == "share"
+        diff = (format_share_difference(pair.diff, pair.diff_ci95) if a.statistic == "share"
                 else format_difference(pair.diff, pair.diff_ci95))
         table.add_row(escape(a.name), fmt(a.target), *cells, diff)
     return table
@@ -690,16 +691,6 @@ def report_command(
             err.print(f"{directory}: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(2) from None
         out.print(f"written: {path}", markup=False, soft_wrap=True)
-
-
-def _points(value: float, ci: tuple[float, float]) -> str:
-    """A difference of shares in percentage points: ``+4.5% [+2.1, +6.9]``."""
-    if not math.isfinite(value):
-        return "—"
-    text = f"{100 * value:+.1f}%"
-    if all(math.isfinite(c) for c in ci):
-        text += f" [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]"
-    return text
 
 
 OUTPUT_FILES = ("summary.json", "replications.csv", "events.csv", "attribution.csv", "provenance.json",

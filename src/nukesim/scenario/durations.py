@@ -133,3 +133,14 @@ def share_value(value: object) -> object:
         except ValueError:
             return value
     return value
+
+
+def format_share_difference(value: float | None, ci: Sequence[float | None] | None = None) -> str:
+    """A difference of shares in percentage points: ``+4.5% [+2.1, +6.9]`` (the interval's
+    bounds in points too); ``—`` when there is none."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    text = f"{100 * value:+.1f}%"
+    if ci is not None and all(c is not None and math.isfinite(c) for c in ci):
+        text += f" [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]"
+    return text
