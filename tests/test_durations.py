@@ -90,3 +90,28 @@ def test_differences_with_intervals_read_as_the_durations_beside_them():
 def test_a_shown_duration_reads_back_within_its_rounding(minutes):
     shown = format_duration(minutes)
     assert abs(parse_duration(shown) - minutes) <= (0.05 if minutes < 59.95 else 0.5) + 1e-9
+
+
+def test_no_module_but_durations_formats_a_duration_itself():
+    """One format everywhere: a table that built "13h43m" or "1d 00:22" on its own would drift."""
+    import re
+    from pathlib import Path
+
+    import nukesim
+
+    own = re.compile(r"divmod\(|:02d\}|\.\d+f\} ?(m|min|h)\b")
+    package = Path(nukesim.__file__).parent
+    offenders = [f"{path.relative_to(package)}:{i}: {line.strip()}"
+                 for path in sorted(package.rglob("*.py")) if path.name != "durations.py"
+                 for i, line in enumerate(path.read_text().splitlines(), 1) if own.search(line)]
+    assert offenders == []
+
+
+def test_the_run_summary_shows_days_and_sub_minute_values_in_the_one_format():
+    from nukesim.cli import _summary_table
+    from nukesim.runner import Summary
+    from nukesim.stats import summarise
+
+    m = summarise([0.04, 30.0, 1440 + 22.0])
+    cells = [str(c._cells[0]) for c in _summary_table(Summary("s", 1, 3, {"team_on_site": m}, [])).columns]
+    assert cells[0] == "team_on_site" and cells[-1] == "1d 0h22m" and cells[3] == format_duration(m.mean)
