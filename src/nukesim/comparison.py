@@ -70,7 +70,7 @@ def paired_differences(a: Replications, b: Replications, metrics: list[str] | No
         both = ~np.isnan(x) & ~np.isnan(y)
         d = y[both] - x[both]
         mean_ci_ = mean_ci(d) if len(d) > 1 else (math.nan, math.nan)
-        p90_ci = paired_percentile_diff_ci(x, y, 90, seed) if len(x) >= 20 else (math.nan, math.nan)
+        p90_ci = paired_percentile_diff_ci(x, y, 90, seed)
         happened_a, happened_b = ~np.isnan(x), ~np.isnan(y)
         out.append(Difference(
             metric=name, pairs=int(both.sum()),

@@ -107,6 +107,9 @@ def share_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]
 
 RESAMPLES = 2000
 """Bootstrap resamples of a paired percentile difference."""
+MIN_BOOTSTRAP = 20
+"""Fewest replication pairs a percentile difference is bootstrapped from: with fewer, a resampled
+p90 is one of two or three values and its interval says nothing."""
 BOOTSTRAP_VALUES = 10_000_000
 """Values one batch of bootstrap resamples may hold (replications × resamples, 80 MB)."""
 
@@ -121,10 +124,11 @@ def paired_percentile_diff_ci(a: np.ndarray, b: np.ndarray, q: float, seed: int 
     A resample in which B's percentile is missing has an unbounded difference (+∞; A's: −∞);
     one in which both are is unknown and counts as the unfavourable extreme on each side. A side
     of the interval is therefore infinite only if more than (1 − level)/2 of the resamples are
-    such. With the percentile itself missing in A or B there is no interval (NaN).
+    such. With the percentile itself missing in A or B, or fewer than ``MIN_BOOTSTRAP`` pairs,
+    there is no interval (NaN).
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if len(a) < 2 or not all(math.isfinite(censored_percentile(v, q)) for v in (a, b)):
+    if len(a) < MIN_BOOTSTRAP or not all(math.isfinite(censored_percentile(v, q)) for v in (a, b)):
         return (math.nan, math.nan)
 
     def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
