@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .runner import Replications
+from .scenario.models import Objective
 from .stats import (
     PERCENTILES,
     ObjectiveResult,
@@ -138,8 +139,9 @@ def objective_differences(a: Replications, b: Replications, seed: int = 0) -> li
     return out
 
 
-def _objective_difference(oa, ob, x: np.ndarray, y: np.ndarray, ra: ObjectiveResult, rb: ObjectiveResult,
-                          seed: int) -> tuple[float, tuple[float, float], str]:
+def _objective_difference(oa: Objective, ob: Objective, x: np.ndarray, y: np.ndarray, ra: ObjectiveResult,
+                          rb: ObjectiveResult, seed: int) -> tuple[float, tuple[float, float], str]:
+    """B − A of the objective's statistic, its paired 95 % interval and the interval's name."""
     nan = (math.nan, math.nan)
     if (oa.metric, oa.statistic, oa.within) != (ob.metric, ob.statistic, ob.within):
         return math.nan, nan, "not comparable"
