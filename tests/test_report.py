@@ -242,3 +242,12 @@ def test_header_shows_the_precision_reached_and_says_when_not():
     rows = dict(provenance_rows(run))
     assert rows["precision"] == "target ±1%; reached team_mobilized ±2.34% (NOT reached)"
     assert rows["content hash (SHA-256)"] == "not recorded"  # a folder of an older nukesim
+
+
+def test_the_report_shows_an_objective_that_rounds_to_its_target_as_finely_as_the_cli():
+    from nukesim.report.build import objective_rows
+
+    o = {"name": "Ready in 2 h", "metric": "team_mobilized", "statistic": "p90", "target": 120.0,
+         "value": 120.4, "ci95": [118.0, None], "met": False, "decided": False}
+    (row,) = objective_rows({"objectives": [o]})
+    assert (row["target"], row["value"], row["ci"]) == ("2h00.00m", "2h00.40m", "1h58.00m – missing")

@@ -27,7 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .scenario import ScenarioError, format_duration, format_time_value
-from .scenario.durations import format_difference, format_share_difference
+from .scenario.durations import format_difference, format_share_difference, objective_format
 from .scenario.metricdefs import is_share
 
 app = typer.Typer(
@@ -255,24 +255,8 @@ _fmt = format_time_value
 
 
 def _objective_format(*objectives) -> Callable[[float | None], str]:
-    """How to show the values of an objective (in one or more variants): as a share or a
-    duration, to the hundredth of a minute when a value rounds to the target but is not it
-    (shown as 2h00m, 120.4 min is not met: 2h00.40m)."""
-    share = objectives[0].statistic == "share"
-    fmt = (lambda v: f"{100 * v:.1f}%") if share else _fmt
-    target = objectives[0].target
-    if any(fmt(o.value) == fmt(target) and o.value != target for o in objectives):
-        return _fine_percent if share else _fine_minutes
-    return fmt
-
-
-def _fine_minutes(value: float | None) -> str:
-    """Minutes to the hundredth, for a value that rounds to its target in the usual format."""
-    return _fmt(value) if value is None or not math.isfinite(value) else format_duration(value, fine=True)
-
-
-def _fine_percent(value: float | None) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.3f}%"
+    """How to show the values of an objective in one or more variants (durations.objective_format)."""
+    return objective_format(objectives[0].statistic, objectives[0].target, [o.value for o in objectives])
 
 
 def _summary_table(summary) -> Table:

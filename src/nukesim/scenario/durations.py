@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -133,6 +133,27 @@ def share_value(value: object) -> object:
         except ValueError:
             return value
     return value
+
+
+def objective_format(statistic: str, target: float, values: Iterable[float | None]
+                     ) -> Callable[[float | None], str]:
+    """How to show an objective's target, values and interval bounds (in one variant or more):
+    a share in per cent, a time as :func:`format_time_value` does — finer (a hundredth of a
+    minute, a thousandth of a per cent) when a value would read as the target but is not it, so
+    that "2h00m, not met" never appears (120.4 min shows as 2h00.40m)."""
+    if statistic == "share":
+        def usual(v: float | None) -> str:
+            return "—" if v is None or not math.isfinite(v) else f"{100 * v:.1f}%"
+
+        def fine(v: float | None) -> str:
+            return "—" if v is None or not math.isfinite(v) else f"{100 * v:.3f}%"
+    else:
+        usual = format_time_value
+
+        def fine(v: float | None) -> str:
+            return usual(v) if v is None or not math.isfinite(v) else format_duration(v, fine=True)
+    close = any(v is not None and v != target and usual(v) == usual(target) for v in values)
+    return fine if close else usual
 
 
 def format_share_difference(value: float | None, ci: Sequence[float | None] | None = None) -> str:
