@@ -77,7 +77,7 @@ def test_the_after_action_report_has_the_hseep_sections_and_derived_findings(pla
         assert section in md
     # the rumour (inject 2) reached the team office at the same time in both runs; the players lost
     # their 15 min after it, on the way to the call-out: said in those words
-    assert "Between notified:team_office and callout_started the players lost 15 min" in md
+    assert "Between notified:team_office and callout_started the players lost 15.0m" in md
     assert "inject 1 (surge)" in md and "sends mobilise to team_office" in md
     html = (out / "aar.html").read_text()
     assert html.count("<svg") == 2 and "Improvement plan" in html

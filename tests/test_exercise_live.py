@@ -149,7 +149,7 @@ def test_a_trainee_plays_at_the_terminal_pauses_resumes_and_gets_the_report(tmp_
     child.sendline("r")
     child.expect("-- resumed")
     child.sendline("d 10")  # inject 1 (due 5 min after the notice) comes 10 min later…
-    child.expect("-- remaining injects postponed by 10 min")
+    child.expect("-- remaining injects postponed by 10.0m")
     child.sendline("n")  # …unless released now
     child.expect("-- inject 1 released")
     child.expect(r"INJECT 1 \(surge\)")

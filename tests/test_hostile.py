@@ -56,7 +56,7 @@ FILES = [
     ("send_to_itself", 34, 58, "organisations.plant.handlers.0.send.1.to",
      ["'plant' sends this 'notification' to itself", "a link cannot go from an organisation to itself"]),
     ("callout_after_horizon", 17, 12, "accident.timeline.1.at",
-     ["the call-out can start only after this class change", "after the horizon (1d 00:00)"]),
+     ["the call-out can start only after this class change", "after the horizon (1d 0h00m)"]),
     ("zero_time_loop", 43, 16, "organisations.authority.handlers.1.send.0",
      ["loop of messages that takes no time", "authority -> team_office -> authority"]),
     ("vehicles_huge", 71, 21, "team.vehicles.count", ["1,000,000,000", "the limit is 1,000"]),

@@ -15,7 +15,7 @@ from nukesim.cli import app
 from nukesim.report import render_report, write_report
 from nukesim.report.figures import share_by_time
 from nukesim.report.resim import typical_replication
-from nukesim.scenario.durations import format_duration
+from nukesim.scenario.durations import format_difference, format_duration
 from nukesim.stats import share_ci
 
 runner = CliRunner()
@@ -169,7 +169,11 @@ def test_compare_report_shows_both_variants_and_the_differences(tmp_path):
     assert external_references(html) == []
     comparison = json.loads((out / "comparison.json").read_text())
     d = next(x for x in comparison["differences"] if x["metric"] == "team_mobilized")
-    assert f"{d['mean_diff']:+.1f}m" in html
+    assert format_difference(d["mean_diff"], d["mean_diff_ci95"]) in html
+    (objective,) = comparison["objectives"]
+    difference = objective["difference"]
+    assert 'id="objective-differences"' in html
+    assert f"<td>{format_difference(difference['value'])}" in html  # B − A, then its interval
     for section in ("differences", "objectives", "kpi", "mobilisation", "details"):
         assert f'id="{section}"' in html
     assert html.count('id="fig-timeline"') == 2 and html.count('id="fig-graph"') == 2
@@ -238,3 +242,12 @@ def test_header_shows_the_precision_reached_and_says_when_not():
     rows = dict(provenance_rows(run))
     assert rows["precision"] == "target ±1%; reached team_mobilized ±2.34% (NOT reached)"
     assert rows["content hash (SHA-256)"] == "not recorded"  # a folder of an older nukesim
+
+
+def test_the_report_shows_an_objective_that_rounds_to_its_target_as_finely_as_the_cli():
+    from nukesim.report.build import objective_rows
+
+    o = {"name": "Ready in 2 h", "metric": "team_mobilized", "statistic": "p90", "target": 120.0,
+         "value": 120.4, "ci95": [118.0, None], "met": False, "decided": False}
+    (row,) = objective_rows({"objectives": [o]})
+    assert (row["target"], row["value"], row["ci"]) == ("2h00.00m", "2h00.40m", "1h58.00m – missing")

@@ -27,6 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .scenario import ScenarioError, format_duration, format_time_value
+from .scenario.durations import format_difference, format_share_difference, objective_format
 from .scenario.metricdefs import is_share
 
 app = typer.Typer(
@@ -254,24 +255,8 @@ _fmt = format_time_value
 
 
 def _objective_format(*objectives) -> Callable[[float | None], str]:
-    """How to show the values of an objective (in one or more variants): as a share or a
-    duration, to the hundredth of a minute when a value rounds to the target but is not it
-    (shown as 2h00m, 120.9 min is not met)."""
-    share = objectives[0].statistic == "share"
-    fmt = (lambda v: f"{100 * v:.1f}%") if share else _fmt
-    target = objectives[0].target
-    if any(fmt(o.value) == fmt(target) and o.value != target for o in objectives):
-        return _fine_percent if share else _fine_minutes
-    return fmt
-
-
-def _fine_minutes(value: float | None) -> str:
-    """Minutes to the hundredth, for a value that rounds to its target in the usual format."""
-    return _fmt(value) if value is None or not math.isfinite(value) else f"{value:.2f} min"
-
-
-def _fine_percent(value: float | None) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.3f}%"
+    """How to show the values of an objective in one or more variants (durations.objective_format)."""
+    return objective_format(objectives[0].statistic, objectives[0].target, [o.value for o in objectives])
 
 
 def _summary_table(summary) -> Table:
@@ -530,14 +515,11 @@ def _explain_table(scenario: str, metric: str, rows, values, seed: int) -> Table
     for name in ("component", "where", "mean", "95% CI", "share", "95% CI", "on path"):
         table.add_column(name, justify="left" if name in ("component", "where") else "right")
     for r in rows.itertuples(index=False):
-        table.add_row(r.component, r.where or "—", _minutes(r.mean), f"{_minutes(r.mean_low)} – "
-                      f"{_minutes(r.mean_high)}", _percent(r.share), f"{_percent(r.share_low)} – "
+        table.add_row(r.component, r.where or "—", format_duration(r.mean),
+                      f"{format_duration(r.mean_low)} – {format_duration(r.mean_high)}",
+                      _percent(r.share), f"{_percent(r.share_low)} – "
                       f"{_percent(r.share_high)}", _percent(r.on_path))
     return table
-
-
-def _minutes(value: float) -> str:
-    return "—" if not math.isfinite(value) else f"{value:.1f}m"
 
 
 def _percent(value: float) -> str:
@@ -569,7 +551,7 @@ def compare(
 ) -> None:
     """B − A for every metric, replication by replication on common random numbers."""
     from .api import load
-    from .comparison import paired_differences
+    from .comparison import objective_differences, paired_differences
     from .runner import default_workers, replicate
 
     _check_report_option(report, out_dir)
@@ -592,11 +574,10 @@ def compare(
         label = " ".join([str(other)] * (other is not None) + [f"--set-b {o}" for o in only_b])
         if both:
             label += " (both: " + " ".join(f"--set {o}" for o in both) + ")"
-        objectives = _paired_objectives(ra.summary().objectives, rb.summary().objectives)
+        objectives = objective_differences(ra, rb, seed=seed)
         document = {"a": str(file), "b": label, "seed": seed, "replications": n,
                     "differences": [d.to_dict() for d in diffs],
-                    "objectives": [{"name": a.name, "a": a.to_dict(), "b": b.to_dict()}
-                                   for a, b in objectives]}
+                    "objectives": [o.to_dict() for o in objectives]}
         if out_dir is not None:
             _write_comparison(out_dir, document, (file, a, ra, both),
                               (other or file, b, rb, both + only_b), report)
@@ -613,9 +594,10 @@ def compare(
             if is_share(d.metric):
                 continue
             table.add_row(escape(d.metric), _fmt(d.mean_a), _fmt(d.mean_b),
-                          _signed(d.mean_diff, d.mean_diff_ci95),
-                          _fmt(d.p90_a), _fmt(d.p90_b), _signed(d.p90_diff, d.p90_diff_ci95),
-                          f"{d.missing_a}/{d.missing_b}", _points(d.done_diff, d.done_diff_ci95))
+                          format_difference(d.mean_diff, d.mean_diff_ci95),
+                          _fmt(d.p90_a), _fmt(d.p90_b), format_difference(d.p90_diff, d.p90_diff_ci95),
+                          f"{d.missing_a}/{d.missing_b}",
+                          format_share_difference(d.done_diff, d.done_diff_ci95))
         out.print(table)
         out.print("* over the replications in which the metric happened in both variants; done = share "
                   "of replications in which it happened")
@@ -626,25 +608,23 @@ def compare(
                       + (", report.html" if report else ""), markup=False, soft_wrap=True)
 
 
-def _paired_objectives(a: list, b: list) -> list[tuple]:
-    """The objectives of A and B with the same name (both variants usually share them)."""
-    of_b = {o.name: o for o in b}
-    return [(o, of_b[o.name]) for o in a if o.name in of_b]
-
-
-def _compared_objectives_table(pairs: list[tuple]) -> Table:
-    """Each objective in A and in B: value, 95 % CI and verdict side by side."""
+def _compared_objectives_table(pairs: list) -> Table:
+    """Each objective in A and in B (value, 95 % CI and verdict side by side) and B − A of its
+    statistic with its paired 95 % CI (comparison.objective_differences)."""
     table = Table(title="objectives in A and B")
-    for name in ("objective", "target", "A (95% CI)", "A met", "B (95% CI)", "B met"):
+    for name in ("objective", "target", "A (95% CI)", "A met", "B (95% CI)", "B met", "B−A (95% CI)"):
         table.add_column(name)
-    for a, b in pairs:
+    for pair in pairs:
+        a, b = pair.a, pair.b
         fmt = _objective_format(a, b)
         cells = []
         for o in (a, b):
             ci = "" if o.ci95 is None else f" ({fmt(o.ci95[0])} – {fmt(o.ci95[1])})"
             verdict = ("met" if o.met else "not met") + ("" if o.decided else " (undecided)")
             cells += [fmt(o.value) + ci, verdict]
-        table.add_row(escape(a.name), fmt(a.target), *cells)
+        diff = (format_share_difference(pair.diff, pair.diff_ci95) if a.statistic == "share"
+                else format_difference(pair.diff, pair.diff_ci95))
+        table.add_row(escape(a.name), fmt(a.target), *cells, diff)
     return table
 
 
@@ -695,33 +675,6 @@ def report_command(
             err.print(f"{directory}: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(2) from None
         out.print(f"written: {path}", markup=False, soft_wrap=True)
-
-
-def _signed(value: float, ci: tuple[float, float]) -> str:
-    """``-26.0m [-30.9m, -21.1m]``, ``+1h05m [+58.2m, +1h12m]``: durations in the format of the
-    means beside them; the bootstrap interval of a percentile need not be symmetric."""
-    if not math.isfinite(value):
-        return "—"
-    text = _signed_duration(value)
-    if not any(math.isnan(c) for c in ci):
-        text += f" [{_signed_duration(ci[0])}, {_signed_duration(ci[1])}]"
-    return text
-
-
-def _signed_duration(minutes: float) -> str:
-    """``+26.0m``, ``-1h05m``; ``+∞`` for an unbounded side of an interval."""
-    sign = "-" if minutes < 0 else "+"
-    return sign + ("∞" if math.isinf(minutes) else format_duration(abs(minutes)))
-
-
-def _points(value: float, ci: tuple[float, float]) -> str:
-    """A difference of shares in percentage points: ``+4.5% [+2.1, +6.9]``."""
-    if not math.isfinite(value):
-        return "—"
-    text = f"{100 * value:+.1f}%"
-    if all(math.isfinite(c) for c in ci):
-        text += f" [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]"
-    return text
 
 
 OUTPUT_FILES = ("summary.json", "replications.csv", "events.csv", "attribution.csv", "provenance.json",

@@ -11,6 +11,7 @@ order statistics (binomial) for percentiles, Wilson for shares.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -102,6 +103,78 @@ def share_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+RESAMPLES = 2000
+"""Bootstrap resamples of a paired percentile difference."""
+MIN_BOOTSTRAP = 20
+"""Fewest replication pairs a percentile difference is bootstrapped from: with fewer, a resampled
+p90 is one of two or three values and its interval says nothing."""
+BOOTSTRAP_VALUES = 10_000_000
+"""Values one batch of bootstrap resamples may hold (replications × resamples, 80 MB)."""
+
+
+def paired_percentile_diff_ci(a: np.ndarray, b: np.ndarray, q: float, seed: int = 0,
+                              level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap of the q-th percentile of B minus that of A, resampling replications
+    as pairs (``scipy.stats.bootstrap(paired=True)``): replication r of A and of B share their
+    random numbers, so they are drawn together.
+
+    A missing run counts as later than every completed one, as in :func:`censored_percentile`.
+    A resample in which B's percentile is missing has an unbounded difference (+∞; A's: −∞);
+    one in which both are is unknown and counts as the unfavourable extreme on each side. A side
+    of the interval is therefore infinite only if more than (1 − level)/2 of the resamples are
+    such. With the percentile itself missing in A or B, or fewer than ``MIN_BOOTSTRAP`` pairs,
+    there is no interval (NaN).
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < MIN_BOOTSTRAP or not all(math.isfinite(censored_percentile(v, q)) for v in (a, b)):
+        return (math.nan, math.nan)
+
+    def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+        with np.errstate(invalid="ignore"):  # inf − inf: both censored
+            d = censored_percentile(y, q, axis=axis) - censored_percentile(x, q, axis=axis)
+        return np.stack([np.where(np.isnan(d), -np.inf, d), np.where(np.isnan(d), np.inf, d)])
+
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        # the standard error scipy also reports is undefined with infinite resamples; not used
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = sps.bootstrap((a, b), statistic, paired=True, vectorized=True, n_resamples=RESAMPLES,
+                               batch=max(1, BOOTSTRAP_VALUES // len(a)), confidence_level=level,
+                               method="percentile", rng=np.random.default_rng(seed))
+    ci = result.confidence_interval
+    return (float(ci.low[0]), float(ci.high[1]))
+
+
+def paired_share_diff_ci(hits_a: np.ndarray, hits_b: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Newcombe's hybrid score interval for share(B) − share(A) on the same runs (paired).
+
+    Newcombe (1998, Statistics in Medicine 17:2635–2650) in the form of Fagerland, Lydersen &
+    Laake (2017, *Statistical Analysis of Contingency Tables*, ch. 8, "Newcombe square-and-add"):
+    each share's Wilson interval (:func:`share_ci`), combined with the correlation φ of the
+    pairs, so that runs that agree (both met, both not) narrow the interval as pairing should.
+    It stays inside [−1, 1], is defined when every run agrees (where a Wald or bootstrap interval
+    collapses to a point) and covers close to the level (docs/statistics.md).
+    """
+    x, y = np.asarray(hits_a, dtype=bool), np.asarray(hits_b, dtype=bool)
+    n = len(x)
+    if n == 0 or len(y) != n:
+        return (math.nan, math.nan)
+    both, only_a, only_b = int((x & y).sum()), int((x & ~y).sum()), int((~x & y).sum())
+    neither = n - both - only_a - only_b
+    pa, pb = (both + only_a) / n, (both + only_b) / n
+    la, ua = share_ci(both + only_a, n, level)
+    lb, ub = share_ci(both + only_b, n, level)
+    margins = (both + only_a) * (only_b + neither) * (both + only_b) * (only_a + neither)
+    agreement = both * neither - only_a * only_b
+    if margins == 0 or 0 <= agreement <= n / 2:
+        phi = 0.0
+    else:
+        phi = (agreement - n / 2 if agreement > n / 2 else agreement) / math.sqrt(margins)
+    d = pb - pa
+    low = d - math.sqrt(max((pb - lb) ** 2 - 2 * phi * (pb - lb) * (ua - pa) + (ua - pa) ** 2, 0.0))
+    high = d + math.sqrt(max((ub - pb) ** 2 - 2 * phi * (ub - pb) * (pa - la) + (pa - la) ** 2, 0.0))
+    return (max(low, -1.0), min(high, 1.0))
 
 
 def summarise(values: np.ndarray, censored: bool = True) -> MetricSummary:

@@ -47,15 +47,16 @@ from .events import (
     VEHICLE_LOADED,
     EventLog,
 )
+from .scenario.durations import format_duration
 from .scenario.models import Scenario
 
 Row = tuple[str, str, str, str]
 
 
 def format_time(scenario: Scenario, t: float) -> str:
-    """``'52.0m Mon 10:52'``: minutes since t = 0 and the wall clock in the start's zone."""
+    """``'52.0m Mon 10:52'``: the time since t = 0 and the wall clock in the start's zone."""
     clock = scenario.start + timedelta(minutes=t)
-    return f"{t:.1f}m {clock:%a %H:%M}"
+    return f"{format_duration(t)} {clock:%a %H:%M}"
 
 
 class _Unit:
@@ -107,7 +108,7 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             else:
                 took = t - sent.get(e.message, t)
                 row(t, org, f"receives {about}",
-                    f"from {e.sender} via {e.channel}, {took:.1f} min after sending")
+                    f"from {e.sender} via {e.channel}, {format_duration(took)} after sending")
         elif typ == MESSAGE_FAILED:
             row(t, org, f"{kind} failed on {e.channel}", f"to {e.receiver}")
         elif typ == MESSAGE_RETRIED:
@@ -126,9 +127,10 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
         elif typ == TASK_STARTED:
             started[e.task] = t
             waited = t - queued.get(e.task, t)
-            row(t, org, f"works on {about}", f"waited {waited:.1f} min for free staff" if waited else "")
+            row(t, org, f"works on {about}",
+                f"waited {format_duration(waited)} for free staff" if waited else "")
         elif typ == TASK_FINISHED:
-            row(t, org, f"done with {about}", f"took {t - started.get(e.task, t):.1f} min")
+            row(t, org, f"done with {about}", f"took {format_duration(t - started.get(e.task, t))}")
         elif typ == STAFF_CHANGED:
             staff_rows.append(len(rows))
             row(t, org, f"{e.n} on duty", "")
@@ -180,10 +182,10 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             departed_from[org] = t
             row(t, org, "leaves for the site", "")
         elif typ == BASE_ON_SITE:
-            row(t, org, "on site", f"after {t - departed_from.get(org, t):.1f} min in transit")
+            row(t, org, "on site", f"after {format_duration(t - departed_from.get(org, t))} in transit")
         elif typ == TEAM_ON_SITE:
-            row(t, "team", "on site", f"after {t - departed:.1f} min in transit" if departed is not None
-                else "")
+            row(t, "team", "on site",
+                f"after {format_duration(t - departed)} in transit" if departed is not None else "")
         elif typ == ENDED:
             end = t
     if end is None:

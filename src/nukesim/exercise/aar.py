@@ -163,7 +163,7 @@ def build_report(
                 "metric": m.metric,
                 "players": _t(m.players),
                 "doctrine": _t(m.doctrine),
-                "difference": "—" if math.isnan(diff) else f"{diff:+.1f} min",
+                "difference": format_duration(diff, signed=True),
             }
         )
     who = ", ".join(exercise.played)
@@ -221,7 +221,7 @@ def _segments(score: Score) -> list[tuple[str, bool]]:
             out.append(
                 (
                     f"Between {prev_name} and {m.metric} the players {'lost' if change > 0 else 'gained'} "
-                    f"{abs(change):.0f} min against doctrine with the same seed "
+                    f"{format_duration(abs(change))} against doctrine with the same seed "
                     f"({m.metric} at {_t(m.players)}, doctrine {_t(m.doctrine)}).",
                     change > 0,
                 )

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from ..events import PLAYER_ACTED, EventLog
+from ..scenario.durations import format_duration
 from ..scenario.models import Scenario
 from ..sim import World
 from ..sim.pacing import PacedEnvironment, Woken
@@ -255,7 +256,7 @@ class Session:
             self._note(t, f"inject {entry['number']} released")
         elif kind == "postpone":
             self.director.postpone(entry["minutes"])
-            self._note(t, f"remaining injects postponed by {entry['minutes']:g} min")
+            self._note(t, f"remaining injects postponed by {format_duration(entry['minutes'])}")
         elif kind == "decision":
             actions = tuple(Action(*a) for a in entry["actions"])
             try:

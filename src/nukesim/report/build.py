@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import attribution
 from ..graph import analyse
-from ..scenario.durations import format_duration, format_time_value
+from ..scenario.durations import format_duration, format_time_value, objective_format
 from ..scenario.metricdefs import is_time_to_event
 from . import figures
 from .data import RunData
@@ -87,9 +87,9 @@ def objective_rows(summary: dict) -> list[dict]:
     rows = []
     for o in summary.get("objectives", []):
         share = o["statistic"] == "share"
-        show = (lambda v: "—" if v is None else f"{100 * v:.1f}%") if share else (
-            # a time statistic is null in summary.json when it lies beyond the horizon (censored)
-            lambda v, m=o["metric"]: "missing" if v is None else fmt(m, v))
+        # a time statistic is null in summary.json when it lies beyond the horizon (censored)
+        shown = objective_format(o["statistic"], o["target"], [o["value"]])
+        show = shown if share else (lambda v, f=shown: "missing" if v is None else f(v))
         ci = o.get("ci95")
         verdict = "undecided" if not o.get("decided", True) else ("met" if o["met"] else "not met")
         rows.append({"name": o["name"], "metric": o["metric"], "statistic": o["statistic"],

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .build import Figure, fmt, horizon_hours, milestone_columns, run_view
+import math
+
+from ..scenario.durations import format_difference, format_share_difference
+from .build import Figure, fmt, horizon_hours, milestone_columns, objective_rows, run_view
 from .data import RunData
 from .figures import mobilisation_curve
 
@@ -21,27 +24,42 @@ def comparison_context(document: dict, a: RunData, b: RunData) -> dict:
             continue
         differences.append({
             "metric": metric, "pairs": d["pairs"], "mean_a": fmt(metric, d["mean_a"]),
-            "mean_b": fmt(metric, d["mean_b"]), "mean_diff": _signed(d["mean_diff"], d["mean_diff_ci95"]),
+            "mean_b": fmt(metric, d["mean_b"]),
+            "mean_diff": format_difference(d["mean_diff"], d["mean_diff_ci95"]),
             "p90_a": _p90(metric, d["p90_a"], d["missing_a"]),
             "p90_b": _p90(metric, d["p90_b"], d["missing_b"]),
-            "p90_diff": _signed(d["p90_diff"], d["p90_diff_ci95"]),
+            "p90_diff": format_difference(d["p90_diff"], _unbounded(d["p90_diff"], d["p90_diff_ci95"])),
             "missing": f"{d['missing_a']}/{d['missing_b']}"})
     objectives = [{"name": oa["name"], "a": oa, "b": ob} for oa, ob in zip(va.objectives, vb.objectives,
                                                                            strict=False)]
     return {"title": f"nukesim comparison: {document['a']} vs B = {document['b']}", "document": document,
-            "a": va, "b": vb, "overlay": overlay, "differences": differences, "objectives": objectives}
+            "a": va, "b": vb, "overlay": overlay, "differences": differences, "objectives": objectives,
+            "objective_differences": [_objective_difference(o) for o in document.get("objectives", [])
+                                      if "difference" in o]}
+
+
+def _objective_difference(o: dict) -> dict:
+    """One row of B − A of the objectives: both values as the objectives table shows them, and
+    the difference with its paired interval (in points for a share)."""
+    (a,), (b,) = objective_rows({"objectives": [o["a"]]}), objective_rows({"objectives": [o["b"]]})
+    d = o["difference"]
+    if o["a"]["statistic"] == "share":
+        diff = format_share_difference(d["value"], d["ci95"])
+    else:
+        bootstrap = d["method"] == "paired bootstrap"
+        diff = format_difference(d["value"], _unbounded(d["value"], d["ci95"]) if bootstrap else d["ci95"])
+    return {"name": o["name"], "statistic": o["a"]["statistic"], "a": a["value"], "b": b["value"],
+            "diff": diff, "method": d["method"]}
+
+
+def _unbounded(value: float | None, ci: list | None) -> list | None:
+    """comparison.json writes an unbounded side of a bootstrap interval as null: ∞ again."""
+    if value is None or ci is None:
+        return ci
+    return [-math.inf if ci[0] is None else ci[0], math.inf if ci[1] is None else ci[1]]
 
 
 def _p90(metric: str, value: float | None, missing: int) -> str:
     """comparison.json writes a p90 beyond the horizon (too many runs missing) as null."""
     return "missing" if value is None and missing else fmt(metric, value)
 
-
-def _signed(value: float | None, ci: list | None) -> str:
-    """``-26.0m [-30.9, -21.1]`` as the CLI prints it (minutes)."""
-    if value is None:
-        return "—"
-    text = f"{value:+.1f}m"
-    if ci and all(c is not None for c in ci):
-        text += f" [{ci[0]:+.1f}, {ci[1]:+.1f}]"
-    return text

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import numpy as np
 
+from ..scenario.durations import format_duration
 from ..stats import share_ci
 from .svg import plt, to_svg
 from .timeaxis import hours_axis, utc_offset, wall_clock_axis
@@ -52,7 +53,8 @@ def mobilisation_curve(columns: Sequence[tuple[str, Mapping[str, np.ndarray]]], 
             done = hours[~np.isnan(hours)]
             half = float(np.median(np.where(np.isnan(hours), np.inf, hours))) if len(hours) else math.nan
             alt.append(f"{prefix}{name}: {100 * len(done) / max(len(hours), 1):.0f}% of runs by the horizon"
-                       + (f", half of the runs by {half:.1f} h" if math.isfinite(half) else ""))
+                       + (f", half of the runs by {format_duration(60 * half)}"
+                          if math.isfinite(half) else ""))
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, horizon_hours)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
@@ -90,7 +92,8 @@ def members_assembled(curves: Mapping[str, np.ndarray], grid_hours: np.ndarray,
         ax.legend(fontsize=6, loc="lower right")
         reach = np.argmax(median >= thresholds[unit]) if (median >= thresholds[unit]).any() else None
         alt.append(f"{unit}: median reaches its threshold of {thresholds[unit]} of {sizes[unit]} "
-                   + (f"at {grid_hours[reach]:.1f} h" if reach is not None else "not within the plot"))
+                   + (f"at {format_duration(60 * grid_hours[reach])}" if reach is not None
+                      else "not within the plot"))
     for ax in list(axes.flat)[len(units):]:
         ax.set_visible(False)
     for ax in axes[-1]:
@@ -117,7 +120,8 @@ def notification_boxes(columns: Mapping[str, np.ndarray], start: datetime | None
     hours_axis(ax, start)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Notification time per organisation, in chain order (box 25–75 %, whiskers 5–95 %)")
-    alt = "; ".join(f"{n}: median {np.median(d):.2f} h" if len(d) else f"{n}: never notified"
+    alt = "; ".join(f"{n}: median {format_duration(60 * float(np.median(d)))}" if len(d)
+                    else f"{n}: never notified"
                     for n, d in zip(names, data, strict=True))
     return to_svg(fig, "Notification time per organisation", alt), alt + "."
 
@@ -139,6 +143,6 @@ def attribution_bars(means: Mapping[str, Mapping[str, float]], components: Seque
     ax.legend(fontsize=7, ncol=3, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("What made it slow: each milestone's time split by component (mean over runs)")
-    alt = "; ".join(f"{m}: " + ", ".join(f"{c} {v:.1f} min" for c, v in sorted(
+    alt = "; ".join(f"{m}: " + ", ".join(f"{c} {format_duration(v)}" for c, v in sorted(
         means[m].items(), key=lambda kv: -kv[1])[:3]) for m in metrics)
     return to_svg(fig, "Attribution of the milestones", alt), alt + "."

@@ -32,6 +32,7 @@ from ..events import (
     UNIT_READY,
     VEHICLE_LOADED,
 )
+from ..scenario.durations import format_duration
 from .records import Record
 from .svg import plt, to_svg
 from .timeaxis import hours_axis
@@ -122,7 +123,8 @@ def gantt(records: Iterable[Record], organisations: Sequence[str], units: Sequen
               frameon=False)
     failures = sum(1 for m in marks if m[2] == MESSAGE_FAILED)
     alt = (f"{len(handling)} handling tasks, {len(flight)} messages, {failures} failed transmissions; "
-           + (f"call-out at {callout:.2f} h; " if callout is not None else "no call-out; ")
-           + "; ".join(f"unit {u} ready at {ready[u]:.2f} h" for u in units if u in ready)
-           + (f"; departed at {departed:.2f} h" if departed is not None else "; never departed") + ".")
+           + (f"call-out at {format_duration(60 * callout)}; " if callout is not None else "no call-out; ")
+           + "; ".join(f"unit {u} ready at {format_duration(60 * ready[u])}" for u in units if u in ready)
+           + (f"; departed at {format_duration(60 * departed)}" if departed is not None
+              else "; never departed") + ".")
     return to_svg(fig, title, alt), alt

@@ -7,7 +7,9 @@ write a duration as a plain number (minutes) or as text with units — ``"90s"``
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -64,17 +66,38 @@ def _parse_text(text: str) -> float:
     return total
 
 
-def format_duration(minutes: float) -> str:
-    """Render minutes the way a planner reads them: ``'1d 02:05'``, ``'2:05:30'``, ``'45.5m'``."""
+MINUTES_PER_DAY = 1440
+"""Minutes in a day, the largest unit a duration is shown in."""
+
+
+def format_duration(minutes: float, *, signed: bool = False, fine: bool = False) -> str:
+    """The one way nukesim shows a duration: ``45.5m`` under an hour, ``13h43m``, ``1d 0h22m``.
+
+    Units largest first, minutes always two digits after an hour, so that every table reads the
+    same and any shown value can be pasted back into a scenario file (:func:`parse_duration`
+    reads it). Under an hour to the tenth of a minute (six seconds), from an hour on to the
+    minute, both rounded to the nearest; ``fine`` shows minutes to the hundredth (``2h00.90m``),
+    for a value that would otherwise read as its target. ``signed`` prefixes ``+`` or ``-`` (a
+    difference); a value that rounds to zero is ``0.0m`` without a sign. NaN is ``—``, an infinite
+    value ``∞`` (with its sign when ``signed`` or negative).
+    """
     if minutes != minutes:
         return "—"
-    if minutes < 60:
-        return f"{minutes:.1f}m"
-    seconds = int(round(minutes * 60))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    mins, _ = divmod(rest, 60)
-    return f"{days}d {hours:02d}:{mins:02d}" if days else f"{hours}h{mins:02d}m"
+    sign = "-" if minutes < 0 else "+" if signed else ""
+    if math.isinf(minutes):
+        return sign + "∞"
+    digits = 2 if fine else 1
+    size = round(abs(minutes), digits)
+    if size == 0:
+        return f"{0:.{digits}f}m"
+    if size < 60:
+        return f"{sign}{size:.{digits}f}m"
+    step = 10 ** -digits if fine else 1  # the smallest unit shown from an hour on
+    units = round(abs(minutes) / step)
+    days, rest = divmod(units, round(MINUTES_PER_DAY / step))
+    hours, mins = divmod(rest, round(60 / step))
+    text = f"{hours}h{mins * step:05.2f}m" if fine else f"{hours}h{mins:02d}m"
+    return sign + (f"{days}d {text}" if days else text)
 
 
 def format_time_value(minutes: float | None) -> str:
@@ -83,6 +106,18 @@ def format_time_value(minutes: float | None) -> str:
     if minutes is None:
         return "—"
     return "missing" if minutes == float("inf") else format_duration(minutes)
+
+
+def format_difference(value: float | None, ci: Sequence[float | None] | None = None) -> str:
+    """A difference of durations with its interval: ``-8.5m [-9.7m, -7.3m]``; an interval side
+    that is unbounded is ``±∞``. ``—`` when there is no finite difference (a statistic beyond the
+    horizon in a variant); no interval when a bound is unknown (NaN, or None as JSON writes it)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    text = format_duration(value, signed=True)
+    if ci is not None and all(c is not None and c == c for c in ci):
+        text += f" [{format_duration(ci[0], signed=True)}, {format_duration(ci[1], signed=True)}]"
+    return text
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
@@ -98,3 +133,35 @@ def share_value(value: object) -> object:
         except ValueError:
             return value
     return value
+
+
+def objective_format(statistic: str, target: float, values: Iterable[float | None]
+                     ) -> Callable[[float | None], str]:
+    """How to show an objective's target, values and interval bounds (in one variant or more):
+    a share in per cent, a time as :func:`format_time_value` does — finer (a hundredth of a
+    minute, a thousandth of a per cent) when a value would read as the target but is not it, so
+    that "2h00m, not met" never appears (120.4 min shows as 2h00.40m)."""
+    if statistic == "share":
+        def usual(v: float | None) -> str:
+            return "—" if v is None or not math.isfinite(v) else f"{100 * v:.1f}%"
+
+        def fine(v: float | None) -> str:
+            return "—" if v is None or not math.isfinite(v) else f"{100 * v:.3f}%"
+    else:
+        usual = format_time_value
+
+        def fine(v: float | None) -> str:
+            return usual(v) if v is None or not math.isfinite(v) else format_duration(v, fine=True)
+    close = any(v is not None and v != target and usual(v) == usual(target) for v in values)
+    return fine if close else usual
+
+
+def format_share_difference(value: float | None, ci: Sequence[float | None] | None = None) -> str:
+    """A difference of shares in percentage points: ``+4.5% [+2.1, +6.9]`` (the interval's
+    bounds in points too); ``—`` when there is none."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    text = f"{100 * value:+.1f}%"
+    if ci is not None and all(c is not None and math.isfinite(c) for c in ci):
+        text += f" [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]"
+    return text

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..runner import Replications
-from ..scenario.durations import format_time_value
+from ..scenario.durations import format_difference, format_time_value
 from ..scenario.metricdefs import is_time_to_event
 from ..stats import MetricSummary, ObjectiveResult, evaluate_objective, summarise
 from .execute import SweepResult
@@ -392,8 +392,7 @@ def _effects_table(a: Analysis):
     for c in ("factor", "value", "base", "metric", "difference (95% CI)", "missing base/point"):
         t.add_column(c)
     for r in a.oat:
-        ci = "" if r["ci_low"] is None else f" [{r['ci_low']:+.1f}, {r['ci_high']:+.1f}]"
-        diff = "—" if r["mean_diff"] is None else f"{r['mean_diff']:+.1f}m{ci}"
+        diff = format_difference(r["mean_diff"], (r["ci_low"], r["ci_high"]))
         t.add_row(
             r["factor"],
             _short(r["value"]),
