@@ -92,13 +92,15 @@ def missing_requirements(formats: Iterable[str]) -> list[str]:
     return []
 
 
-def write_exports(directory: Path, result, formats: Iterable[str]) -> list[str]:
+def write_exports(directory: Path, result, formats: Iterable[str],
+                  logs: Sequence[EventLog] | None = None) -> list[str]:
     """Write the chosen formats of ``result`` (a ``Replications``) into ``directory``.
 
-    The event-log formats hold the replications whose logs were kept (``--events``), in order.
-    Returns the names of the files written.
+    The event-log formats hold the replications whose logs were kept (``--events``), in order:
+    ``logs``, or those ``result`` kept. Returns the names of the files written.
     """
-    logs = [log for _, log in sorted(result.events.items())]
+    if logs is None:
+        logs = [log for _, log in sorted(result.events.items())]
     written: list[str] = []
     for name in formats:
         if name == "xes":
@@ -106,7 +108,7 @@ def write_exports(directory: Path, result, formats: Iterable[str]) -> list[str]:
         elif name == "ocel":
             write_ocel(directory / "events.ocel.json", logs, result.scenario)
         elif name == "parquet":
-            write_parquet(directory, result)
+            write_parquet(directory, result, logs)
         written.extend(FORMATS[name])
     return written
 
@@ -490,9 +492,10 @@ def events_frame(logs: Iterable[EventLog]):
                          for name, values, dtype in zip(CSV_COLUMNS, columns, dtypes, strict=True)})
 
 
-def write_parquet(directory: Path, result) -> None:
+def write_parquet(directory: Path, result, logs: Sequence[EventLog] | None = None) -> None:
     """``replications.parquet`` (as replications.csv; missing metrics are nulls) and
-    ``events.parquet`` (as events.csv)."""
+    ``events.parquet`` (as events.csv: ``logs``, or those ``result`` kept)."""
     result.to_pandas().reset_index().to_parquet(directory / "replications.parquet", index=False)
-    logs = [log for _, log in sorted(result.events.items())]
+    if logs is None:
+        logs = [log for _, log in sorted(result.events.items())]
     events_frame(logs).to_parquet(directory / "events.parquet", index=False)
