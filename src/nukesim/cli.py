@@ -399,7 +399,8 @@ def run(
         keep = _parse_events(events, n) if out_dir else []
         workers = _workers(workers or default_workers())
         # with --out, the files are written as the replications finish (nukesim.outputs)
-        with RunOutput(out_dir, formats) if out_dir is not None else nullcontext() as output:
+        writing = RunOutput(out_dir, formats, scenario=scenario) if out_dir is not None else nullcontext()
+        with writing as output:
             with _progress(n, as_json) as advance:
                 if target is None:
                     result = replicate(scenario, n, seed, workers=workers, keep_events=keep,
@@ -778,7 +779,7 @@ def write_outputs(directory: Path, result, summary, precision: dict | None = Non
     """
     from .outputs import RunOutput
 
-    with RunOutput(directory, exports, attribution=result.attribution is not None) as output:
+    with RunOutput(directory, exports, result.attribution is not None, result.scenario) as output:
         output.add(result)
         return output.finish(result, summary_document(summary, precision, provenance), provenance)
 

@@ -27,7 +27,8 @@ from typing import IO
 
 from .attribution import CSV_HEADER, csv_lines
 from .events import CSV_COLUMNS, EventLog
-from .exports import FORMATS, write_exports
+from .exports import FORMATS, EventLogExports, finish_exports
+from .scenario import Scenario
 
 OWNED = frozenset({*(name for files in FORMATS.values() for name in files), "provenance.json", "report.html",
                    "comparison.json", "attribution.csv"})
@@ -40,14 +41,16 @@ class RunOutput:
     and attribution lines as they come (a ``nukesim.runner.Writer``), ``finish`` writes the rest
     and moves everything in. Leaving the context without ``finish`` leaves the folder as it was."""
 
-    def __init__(self, directory: Path, exports: Sequence[str] = (), attribution: bool = True) -> None:
+    def __init__(self, directory: Path, exports: Sequence[str] = (), attribution: bool = True,
+                 scenario: Scenario | None = None) -> None:
         self.directory = Path(directory)
         self.exports = list(exports)
         self.attribution = attribution
-        self.logs: dict[int, EventLog] = {}
-        """Kept event logs, held only for the event-log exports (at most ``--events``' limit)."""
+        self.scenario = scenario
+        """The scenario run (the event-log exports' head needs it)."""
         self._created: list[Path] = []
         self._files: dict[str, IO[str]] = {}
+        self._logs: EventLogExports | None = None
         self.staging: Path | None = None
 
     def __enter__(self) -> RunOutput:
@@ -68,6 +71,9 @@ class RunOutput:
             self._open("events.csv").write(",".join(CSV_COLUMNS) + "\n")  # the header even with no log
             if self.attribution:
                 self._open("attribution.csv").write(CSV_HEADER)
+            if self.exports:
+                assert self.scenario is not None, "the exports need the scenario"
+                self._logs = EventLogExports(self.staging, self.exports, self.scenario)
         except BaseException:
             self.__exit__()
             raise
@@ -82,8 +88,8 @@ class RunOutput:
         """Replication ``r``'s kept log (or None) and attribution.csv lines (or None), in order."""
         if log is not None:
             log.to_csv(self._files["events.csv"], header=False)
-            if self.exports:
-                self.logs[r] = log
+            if self._logs is not None:
+                self._logs.add(log)
         if attribution is not None and self.attribution:
             self._files["attribution.csv"].write(attribution)
 
@@ -102,13 +108,15 @@ class RunOutput:
         staging = self.staging
         for fh in self._files.values():
             fh.close()
+        if self._logs is not None:
+            self._logs, logs = None, self._logs
+            logs.close()
         if provenance is not None:
             (staging / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
         (staging / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
         write_rows(staging / "replications.csv", result)
-        logs = [log for _, log in sorted(self.logs.items())]
         names = ["summary.json", "replications.csv", "events.csv",
-                 *write_exports(staging, result, self.exports, logs)]
+                 *finish_exports(staging, result, self.exports)]
         if self.attribution:
             names.insert(3, "attribution.csv")
         if provenance is not None:
@@ -127,6 +135,8 @@ class RunOutput:
         try:
             for fh in self._files.values():
                 fh.close()
+            if self._logs is not None:
+                self._logs.close(finished=False)
             if self.staging is not None:
                 shutil.rmtree(self.staging, ignore_errors=True)
             for folder in self._created:  # only folders this run made, and only if still empty
