@@ -380,6 +380,7 @@ class _Point:
         self._stage(precision_step(0, {}, precision[0], precision[1], n) if precision else n)
 
     def _stage(self, step: int) -> None:
+        self.done = step == 0  # nothing asked for (n = 0): done at once
         self.lo, self.stop = self.total, self.total + step
         self.size = _batch_size(step, self.workers)
         self.total += step
