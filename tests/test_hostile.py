@@ -361,7 +361,7 @@ def test_ctrl_c_during_run_out_leaves_the_earlier_outputs_as_they_were(tmp_path)
     assert cli("run", str(MINIMAL), "-n", "5", "--out", str(out))[0].exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     # the files of this run are being written while it runs: attribution.csv, events.csv
-    proc = _start("run", str(CHINA), "-n", "100000", "--workers", "2", "--out", str(out), "--events", "0,1")
+    proc = _start("run", str(MINIMAL), "-n", "200000", "--workers", "2", "--out", str(out), "--events", "0,1")
     deadline = time.monotonic() + 60
     partial = []
     while time.monotonic() < deadline and not partial:

@@ -75,7 +75,8 @@ class Replications:
     first: int = 0
     """Number of the first replication (rows are replications first, first+1, …)."""
     attribution: dict[int, list[tuple[str, str, str, float]]] | None = None
-    """Per replication, with ``replicate(..., attribution=True)``: its ``attribution_rows``."""
+    """Per replication, with ``replicate(..., attribution=True)``: its ``attribution_rows`` (None
+    when they went to a writer instead, as ``run --out`` does)."""
 
     def __len__(self) -> int:
         return len(self.values)
