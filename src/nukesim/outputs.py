@@ -59,9 +59,9 @@ class RunOutput:
         while not folder.exists() and folder != folder.parent:
             missing.append(folder)
             folder = folder.parent
-        self.directory.mkdir(parents=True, exist_ok=True)
         self._created = missing  # the deepest first: the order in which to remove them again
         try:  # a signal may come at any moment: from here on, leaving clears up
+            self.directory.mkdir(parents=True, exist_ok=True)
             while self.staging is None:  # named before it exists, so that a signal cannot lose it
                 self.staging = self.directory / f".partial-{secrets.token_hex(6)}"
                 try:
