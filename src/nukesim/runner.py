@@ -439,7 +439,8 @@ def _replicate(scenarios: Mapping[str, Scenario], n: int, seed: int, workers: in
                ) -> dict[str, tuple[Replications, dict[str, float]]]:
     """Every point's replications through ``stream`` into a ``MemorySink``: the one way a run's
     replications are run and collected. Returns, per point, its replications and, with a
-    ``precision`` (target, batch), the relative precision reached per controlled metric."""
+    ``precision`` (target, batch), the relative precision reached per controlled metric. A writer
+    ``to`` is for a run of one point."""
     keep = frozenset(keep_events)
     mode = "" if not attribution else "csv" if to is not None else "rows"
     workers = 1 if workers <= 1 or n * len(scenarios) < 2 * workers else workers
@@ -466,8 +467,10 @@ def _replicate(scenarios: Mapping[str, Scenario], n: int, seed: int, workers: in
         if to is not None and (keep or mode) and held.next != first + held.size:
             raise RuntimeError(f"replication {held.next} never reached the writer")
         scenario = scenarios[p.key]
-        result = Replications(scenario, seed, metric_names(scenario), sink.values(p.key).copy(), held.events,
-                              first, held.attribution if mode == "rows" else None)
+        # the array itself when it is full (no second copy of a large run), else the rows run
+        values = held.values if held.size == len(held.values) else held.values[:held.size].copy()
+        result = Replications(scenario, seed, metric_names(scenario), values, held.events, first,
+                              held.attribution if mode == "rows" else None)
         names = result.names
         results[p.key] = (result, {names[i]: v for i, v in p.reached.items()})
     return results
