@@ -338,7 +338,7 @@ def test_sigterm_while_writing_outputs_leaves_no_partial_folder(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert not out.exists()  # the run made the folder, and removes it with its partial files
 
 
 def test_ctrl_c_twice_during_a_multi_worker_run_ends_promptly():
@@ -354,3 +354,29 @@ def test_ctrl_c_twice_during_a_multi_worker_run_ends_promptly():
         proc.communicate()
         pytest.fail("Ctrl-C twice left the program hanging")
     assert proc.returncode != 0
+
+
+def test_ctrl_c_during_run_out_leaves_the_earlier_outputs_as_they_were(tmp_path):
+    out = tmp_path / "out"
+    assert cli("run", str(MINIMAL), "-n", "5", "--out", str(out))[0].exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    # the files of this run are being written while it runs: attribution.csv, events.csv
+    proc = _start("run", str(MINIMAL), "-n", "200000", "--workers", "2", "--out", str(out), "--events", "0,1")
+    deadline = time.monotonic() + 60
+    partial = []
+    while time.monotonic() < deadline and not partial:
+        partial = [p for p in out.iterdir() if p.name.startswith(".partial-")]
+        time.sleep(0.01)
+    assert partial, "the run never started writing"
+    while time.monotonic() < deadline and (partial[0] / "attribution.csv").stat().st_size < 10_000:
+        time.sleep(0.05)  # some replications' rows are in the partial file
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("Ctrl-C left the program hanging")
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -42,6 +42,7 @@ organisation, the link (``sender->receiver``), the unit, or is empty.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -377,8 +378,20 @@ def write_csv(target: str | os.PathLike | IO[str], result) -> None:
         with open(target, "w", newline="", encoding="utf-8") as fh:
             write_csv(fh, result)
         return
-    writer = csv.writer(target, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    target.write(CSV_HEADER)
     for r in sorted(result.attribution or {}):
-        writer.writerows((r, metric, component, where, repr(float(minutes)))
-                         for metric, component, where, minutes in result.attribution[r])
+        target.write(csv_lines(r, result.attribution[r]))
+
+
+CSV_HEADER = ",".join(CSV_COLUMNS) + "\n"
+"""The first line of attribution.csv."""
+
+
+def csv_lines(replication: int, rows: Sequence[tuple[str, str, str, float]]) -> str:
+    """One replication's lines of attribution.csv (its ``attribution_rows``): made in the worker
+    that ran it, so that ``run --out`` only appends them to the file, in replication order."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(
+        (replication, metric, component, where, repr(float(minutes)))
+        for metric, component, where, minutes in rows)
+    return text.getvalue()

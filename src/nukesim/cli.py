@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -368,6 +368,7 @@ def run(
 ) -> None:
     """Replications of a scenario and the summary of every metric and objective."""
     from .api import load
+    from .outputs import RunOutput
     from .runner import default_workers, replicate, replicate_to_precision
 
     formats = _parse_exports(export or [], out_dir)
@@ -382,25 +383,28 @@ def run(
         _check_size(scenario, n)
         keep = _parse_events(events, n) if out_dir else []
         workers = _workers(workers or default_workers())
-        with _progress(n, as_json) as advance:
-            if target is None:
-                result = replicate(scenario, n, seed, workers=workers, keep_events=keep,
-                                   progress=advance, attribution=out_dir is not None)
-                reached = None
-            else:
-                result, reached = replicate_to_precision(
-                    scenario, target, seed, workers=workers, max_replications=n,
-                    keep_events=keep, progress=advance, attribution=out_dir is not None)
-        summary = result.summary()
-        precision_doc = _precision_json(target, reached) if reached is not None else None
-        written = []
-        if out_dir is not None:
-            from .provenance import provenance
+        # with --out, the files are written as the replications finish (nukesim.outputs)
+        writing = RunOutput(out_dir, formats, scenario=scenario) if out_dir is not None else nullcontext()
+        with writing as output:
+            with _progress(n, as_json) as advance:
+                if target is None:
+                    result = replicate(scenario, n, seed, workers=workers, keep_events=keep,
+                                       progress=advance, attribution=output is not None, to=output)
+                    reached = None
+                else:
+                    result, reached = replicate_to_precision(
+                        scenario, target, seed, workers=workers, max_replications=n,
+                        keep_events=keep, progress=advance, attribution=output is not None, to=output)
+            summary = result.summary()
+            precision_doc = _precision_json(target, reached) if reached is not None else None
+            written = []
+            if output is not None:
+                from .provenance import provenance
 
-            origin = provenance(file, scenario.name, set_ or (), seed, len(result))
-            written = write_outputs(out_dir, result, summary, precision_doc, formats, origin)
-            if report:
-                written.append(_write_report(out_dir))
+                origin = provenance(file, scenario.name, set_ or (), seed, len(result))
+                written = output.finish(result, summary_document(summary, precision_doc, origin), origin)
+        if out_dir is not None and report:
+            written.append(_write_report(out_dir))
         if as_json:
             sys.stdout.write(json.dumps(summary_document(summary, precision_doc), indent=2) + "\n")
             return
@@ -552,7 +556,7 @@ def compare(
     """B − A for every metric, replication by replication on common random numbers."""
     from .api import load
     from .comparison import objective_differences, paired_differences
-    from .runner import default_workers, replicate
+    from .runner import default_workers, replicate_variants
 
     _check_report_option(report, out_dir)
     with user_errors():
@@ -565,11 +569,10 @@ def compare(
         _check_size(a, 2 * n)
         _check_size(b, 2 * n)
         workers = _workers(workers or default_workers())
-        with _progress(2 * n, as_json) as advance:
-            ra = replicate(a, n, seed, workers=workers, keep_events=[0] if out_dir else (),
-                           progress=advance)
-            rb = replicate(b, n, seed, workers=workers, keep_events=[0] if out_dir else (),
-                           progress=advance)
+        with _progress(2 * n, as_json) as advance:  # both variants in one stream, on one pool
+            variants = replicate_variants({"a": a, "b": b}, n, seed, workers=workers,
+                                          keep_events=[0] if out_dir else (), progress=advance)
+        ra, rb = variants["a"], variants["b"]
         diffs = paired_differences(ra, rb, seed=seed)
         label = " ".join([str(other)] * (other is not None) + [f"--set-b {o}" for o in only_b])
         if both:
@@ -721,57 +724,17 @@ def summary_document(summary, precision: dict | None = None, provenance: dict | 
 
 def write_outputs(directory: Path, result, summary, precision: dict | None = None,
                   exports: Sequence[str] = (), provenance: dict | None = None) -> list[str]:
-    """Write every output file, or none: files go to a temporary folder first, then move in.
+    """Write every output file of replications held in memory, or none (``nukesim.outputs``).
 
-    Output files of an earlier run that this run does not write again (an export not asked for
-    now) are removed, so that a folder never mixes two runs. ``exports`` are format names of
-    ``nukesim.exports.FORMATS``; ``provenance`` (``nukesim.provenance.provenance``) goes into
-    ``provenance.json`` and ``summary.json``. A report of an earlier run is removed (it would
-    describe other numbers). Returns the file names written. ``check_out_dir`` has checked the
-    folder before the run; on Ctrl-C or SIGTERM the temporary folder is removed.
+    ``exports`` are format names of ``nukesim.exports.FORMATS``; ``provenance``
+    (``nukesim.provenance.provenance``) goes into ``provenance.json`` and ``summary.json``.
+    Returns the file names written. ``check_out_dir`` has checked the folder before the run.
     """
-    from .events import CSV_COLUMNS
-    from .exports import FORMATS, write_exports
+    from .outputs import RunOutput
 
-    directory.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=directory, prefix=".partial-") as tmp:
-        staging = Path(tmp)
-        if provenance is not None:
-            (staging / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
-        document = summary_document(summary, precision, provenance)
-        (staging / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
-        _write_rows(staging / "replications.csv", result)
-        with open(staging / "events.csv", "w", newline="", encoding="utf-8") as fh:
-            fh.write(",".join(CSV_COLUMNS) + "\n")  # the header even when no log was kept
-            for _, log in sorted(result.events.items()):
-                log.to_csv(fh, header=False)
-        names = ["summary.json", "replications.csv", "events.csv", *write_exports(staging, result, exports)]
-        if getattr(result, "attribution", None) is not None:
-            from .attribution import write_csv
-
-            write_csv(staging / "attribution.csv", result)
-            names.insert(3, "attribution.csv")
-        if provenance is not None:
-            names.append("provenance.json")
-        # a report, a comparison or an attribution left from an earlier command would describe
-        # other numbers
-        owned = {name for files in FORMATS.values() for name in files} | {
-            "provenance.json", "report.html", "comparison.json", "attribution.csv"}
-        for stale in owned - set(names):
-            (directory / stale).unlink(missing_ok=True)
-        for name in names:
-            os.replace(staging / name, directory / name)  # a rename: same file system
-    return names
-
-
-def _write_rows(path: Path, result) -> None:
-    import csv
-
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["replication", *result.names])
-        for i, row in enumerate(result.values):
-            writer.writerow([result.first + i, *("" if math.isnan(v) else repr(float(v)) for v in row)])
+    with RunOutput(directory, exports, result.attribution is not None, result.scenario) as output:
+        output.add(result)
+        return output.finish(result, summary_document(summary, precision, provenance), provenance)
 
 
 # --- exercise -------------------------------------------------------------------------------------

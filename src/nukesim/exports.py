@@ -34,6 +34,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -92,23 +94,63 @@ def missing_requirements(formats: Iterable[str]) -> list[str]:
     return []
 
 
-def write_exports(directory: Path, result, formats: Iterable[str]) -> list[str]:
+def write_exports(directory: Path, result, formats: Iterable[str],
+                  logs: Sequence[EventLog] | None = None) -> list[str]:
     """Write the chosen formats of ``result`` (a ``Replications``) into ``directory``.
 
-    The event-log formats hold the replications whose logs were kept (``--events``), in order.
-    Returns the names of the files written.
+    The event-log formats hold the replications whose logs were kept (``--events``), in order:
+    ``logs``, or those ``result`` kept. Returns the names of the files written.
     """
-    logs = [log for _, log in sorted(result.events.items())]
-    written: list[str] = []
-    for name in formats:
-        if name == "xes":
-            write_xes(directory / "events.xes", logs, result.scenario)
-        elif name == "ocel":
-            write_ocel(directory / "events.ocel.json", logs, result.scenario)
-        elif name == "parquet":
-            write_parquet(directory, result)
-        written.extend(FORMATS[name])
-    return written
+    formats = list(formats)
+    exports = EventLogExports(directory, formats, result.scenario)
+    try:
+        for log in [log for _, log in sorted(result.events.items())] if logs is None else logs:
+            exports.add(log)
+    finally:
+        exports.close()
+    return finish_exports(directory, result, formats)
+
+
+def finish_exports(directory: Path, result, formats: Sequence[str]) -> list[str]:
+    """What the formats write from the metric rows (``replications.parquet``), once the event-log
+    files are complete; returns the names of every file of ``formats``."""
+    if "parquet" in formats:
+        result.to_pandas().reset_index().to_parquet(directory / "replications.parquet", index=False)
+    return [name for f in formats for name in FORMATS[f]]
+
+
+class EventLogExports:
+    """The event-log files of ``formats`` (events.xes, events.ocel.json, events.parquet), written
+    one replication's log at a time, in the order given: ``run --out`` hands each kept log over as
+    its replication finishes, so that no log is held until the end. ``close`` completes the files
+    (``finished=False``: only lets go of them, for a run that was interrupted)."""
+
+    def __init__(self, directory: Path, formats: Iterable[str], scenario: Scenario) -> None:
+        self._parts: list[Any] = []
+        try:
+            for name in formats:
+                if name == "xes":
+                    self._parts.append(_XesStream(_open(directory / "events.xes"), scenario))
+                elif name == "ocel":
+                    self._parts.append(_OcelStream(_open(directory / "events.ocel.json"), scenario))
+                elif name == "parquet":
+                    self._parts.append(_ParquetEvents(directory / "events.parquet"))
+        except BaseException:
+            self.close(finished=False)
+            raise
+
+    def add(self, log: EventLog) -> None:
+        for part in self._parts:
+            part.add(log)
+
+    def close(self, finished: bool = True) -> None:
+        parts, self._parts = self._parts, []
+        for part in parts:
+            part.close(finished)
+
+
+def _open(path: Path) -> IO[str]:
+    return open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by the stream
 
 
 # --- what a record means -----------------------------------------------------------------------
@@ -195,11 +237,13 @@ def clock(start: datetime) -> Callable[[float], str]:
 
 def write_xes(target: str | os.PathLike | IO[str], logs: Iterable[EventLog], scenario: Scenario) -> None:
     """The logs as one XES document: one trace per replication, one event per record."""
-    if isinstance(target, (str, os.PathLike)):
-        with open(target, "w", encoding="utf-8", newline="\n") as fh:
-            _write_xes(fh, logs, scenario)
-    else:
-        _write_xes(target, logs, scenario)
+    fh = _open(Path(target)) if isinstance(target, (str, os.PathLike)) else target
+    xes = _XesStream(fh, scenario, own=fh is not target)
+    try:
+        for log in logs:
+            xes.add(log)
+    finally:
+        xes.close()
 
 
 def _attribute(parent: ET.Element, tag: str, key: str, value: object) -> None:
@@ -207,15 +251,29 @@ def _attribute(parent: ET.Element, tag: str, key: str, value: object) -> None:
     ET.SubElement(parent, tag, {"key": key, "value": str(value)})
 
 
-def _write_xes(fh: IO[str], logs: Iterable[EventLog], scenario: Scenario) -> None:
-    at = clock(scenario.start)
-    fh.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    fh.write(f'<log xes.version="1849-2016" xes.features="" xmlns="{_XES_NS}">\n')
-    # element by element, so that memory holds one trace at a time
-    for element in (*_xes_head(scenario, at), *(_trace(log, at) for log in logs)):
+class _XesStream:
+    """An XES document written trace by trace, so that memory holds one trace at a time."""
+
+    def __init__(self, fh: IO[str], scenario: Scenario, own: bool = True) -> None:
+        self.fh, self.own = fh, own
+        self.at = clock(scenario.start)
+        fh.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        fh.write(f'<log xes.version="1849-2016" xes.features="" xmlns="{_XES_NS}">\n')
+        for element in _xes_head(scenario, self.at):
+            self._element(element)
+
+    def _element(self, element: ET.Element) -> None:
         ET.indent(element, level=1)
-        fh.write("  " + ET.tostring(element, encoding="unicode") + "\n")
-    fh.write("</log>\n")
+        self.fh.write("  " + ET.tostring(element, encoding="unicode") + "\n")
+
+    def add(self, log: EventLog) -> None:
+        self._element(_trace(log, self.at))
+
+    def close(self, finished: bool = True) -> None:
+        if finished:
+            self.fh.write("</log>\n")
+        if self.own:
+            self.fh.close()
 
 
 def _xes_head(scenario: Scenario, at: Callable[[float], str]) -> list[ET.Element]:
@@ -439,40 +497,73 @@ def _ocel_events(log: EventLog, scenario: Scenario, at: Callable[[float], str]) 
 
 def write_ocel(target: str | os.PathLike | IO[str], logs: Iterable[EventLog], scenario: Scenario) -> None:
     """The logs as one OCEL 2.0 JSON document (the standard's JSON format, as pm4py reads it)."""
-    if isinstance(target, (str, os.PathLike)):
-        with open(target, "w", encoding="utf-8", newline="\n") as fh:
-            _write_ocel(fh, list(logs), scenario)
-    else:
-        _write_ocel(target, list(logs), scenario)
+    fh = _open(Path(target)) if isinstance(target, (str, os.PathLike)) else target
+    ocel = _OcelStream(fh, scenario, own=fh is not target)
+    try:
+        for log in logs:
+            ocel.add(log)
+    finally:
+        ocel.close()
 
 
-def _write_ocel(fh: IO[str], logs: list[EventLog], scenario: Scenario) -> None:
-    at = clock(scenario.start)
-    event_types = sorted({activity(r) for log in logs for r in log.records})
-    header = {
-        "objectTypes": [{"name": name, "attributes": [{"name": k, "type": v} for k, v in attrs.items()]}
-                        for name, attrs in OBJECT_TYPES.items()],
-        "eventTypes": [{"name": name, "attributes": [{"name": k, "type": v} for k, v in _FIELD_TYPES.items()]}
-                       for name in event_types],
-    }
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-    fh.write("{\n" + ",\n".join(f'"{k}": {dumps(v)}' for k, v in header.items()))
-    # one object or event a line: the document streams out, and stays readable with grep
-    fh.write(',\n"objects": [\n')
-    _write_lines(fh, (_ocel_object(entry) for log in logs for entry in _objects(log, scenario).values()),
-                 dumps)
-    fh.write('],\n"events": [\n')
-    _write_lines(fh, (event for log in logs for event in _ocel_events(log, scenario, at)), dumps)
-    fh.write("]\n}\n")
+_SPOOL = 16 * 2**20
+"""Characters of objects or events an OCEL export holds in memory before it spools them to a file."""
 
 
-def _write_lines(fh: IO[str], items: Iterable[Any], dumps: Callable[[Any], str]) -> None:
-    first = True
-    for item in items:
-        fh.write(("" if first else ",\n") + dumps(item))
-        first = False
-    if not first:
-        fh.write("\n")
+class _OcelStream:
+    """An OCEL 2.0 document written log by log. Its head lists the event types, known only at the
+    end, so the objects and the events wait in two spool files (in memory while small) and are
+    copied in after it: one object or event a line, readable with grep."""
+
+    def __init__(self, fh: IO[str], scenario: Scenario, own: bool = True) -> None:
+        self.fh, self.own, self.scenario = fh, own, scenario
+        self.at = clock(scenario.start)
+        self.types: set[str] = set()
+        spool = tempfile.SpooledTemporaryFile  # closed by ``close``
+        self.objects = spool(_SPOOL, "w+", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self.events = spool(_SPOOL, "w+", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self.counts = {"objects": 0, "events": 0}
+        self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+    def add(self, log: EventLog) -> None:
+        self.types.update(activity(r) for r in log.records)
+        self._lines("objects", self.objects,
+                    (_ocel_object(entry) for entry in _objects(log, self.scenario).values()))
+        self._lines("events", self.events, _ocel_events(log, self.scenario, self.at))
+
+    def _lines(self, part: str, spool: IO[str], items: Iterable[Any]) -> None:
+        for item in items:
+            spool.write(("" if not self.counts[part] else ",\n") + self.dumps(item))
+            self.counts[part] += 1
+
+    def close(self, finished: bool = True) -> None:
+        try:
+            if finished:
+                self._finish()
+        finally:
+            self.objects.close()
+            self.events.close()
+            if self.own:
+                self.fh.close()
+
+    def _finish(self) -> None:
+        fh, dumps = self.fh, self.dumps
+        header = {
+            "objectTypes": [{"name": name, "attributes": [{"name": k, "type": v} for k, v in attrs.items()]}
+                            for name, attrs in OBJECT_TYPES.items()],
+            "eventTypes": [{"name": name, "attributes": [{"name": k, "type": v}
+                                                         for k, v in _FIELD_TYPES.items()]}
+                           for name in sorted(self.types)],
+        }
+        fh.write("{\n" + ",\n".join(f'"{k}": {dumps(v)}' for k, v in header.items()))
+        for part, spool, opening in (("objects", self.objects, ',\n"objects": [\n'),
+                                     ("events", self.events, '],\n"events": [\n')):
+            fh.write(opening)
+            spool.seek(0)
+            shutil.copyfileobj(spool, fh)
+            if self.counts[part]:
+                fh.write("\n")
+        fh.write("]\n}\n")
 
 
 # --- Parquet ------------------------------------------------------------------------------------
@@ -490,9 +581,43 @@ def events_frame(logs: Iterable[EventLog]):
                          for name, values, dtype in zip(CSV_COLUMNS, columns, dtypes, strict=True)})
 
 
-def write_parquet(directory: Path, result) -> None:
+def write_parquet(directory: Path, result, logs: Sequence[EventLog] | None = None) -> None:
     """``replications.parquet`` (as replications.csv; missing metrics are nulls) and
-    ``events.parquet`` (as events.csv)."""
-    result.to_pandas().reset_index().to_parquet(directory / "replications.parquet", index=False)
-    logs = [log for _, log in sorted(result.events.items())]
-    events_frame(logs).to_parquet(directory / "events.parquet", index=False)
+    ``events.parquet`` (as events.csv: ``logs``, or those ``result`` kept)."""
+    write_exports(directory, result, ["parquet"], logs)
+
+
+class _ParquetEvents:
+    """events.parquet written a few hundred thousand records (a row group) at a time."""
+
+    GROUP = 200_000
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.held: list[EventLog] = []
+        self.records = 0
+        self.writer = None
+
+    def add(self, log: EventLog) -> None:
+        self.held.append(log)
+        self.records += len(log.records)
+        if self.records >= self.GROUP:
+            self._write()
+
+    def _write(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(events_frame(self.held), preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table)
+        self.held, self.records = [], 0
+
+    def close(self, finished: bool = True) -> None:
+        try:
+            if finished and (self.held or self.writer is None):
+                self._write()  # the last row group, or the columns of an empty file
+        finally:
+            if self.writer is not None:
+                self.writer.close()

@@ -2,27 +2,31 @@
 
 Replication ``r`` of seed ``s`` is a pure function of ``(scenario, s, r)``; the engine derives
 every random stream from that pair, so the numbers do not depend on how replications are spread
-over workers. Only the metric rows are kept (memory stays flat as replications grow); whole
-event logs are kept for the replications the caller asks for. Worker processes receive the
-scenario once and then only batches of replication numbers (see docs/performance.md).
+over workers. Every caller — ``run``, ``compare``, ``explain``, a sweep — runs them one way:
+``stream`` hands batches to an executor (this process, a process pool, a Dask cluster) and each
+finished batch, keyed by (point, replication), to a sink: ``MemorySink`` for a run, the SQLite
+store for a sweep (docs/performance.md). Only the metric rows are kept (memory stays flat as
+replications grow); event logs are kept for the replications the caller asks for, and a run's
+attribution is either kept or handed on, in replication order, to a writer (``run --out``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import pickle
 import signal
 import threading
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
-from .attribution import attribution_rows
+from .attribution import attribution_rows, csv_lines
 from .events import EventLog
 from .metrics import compute_metrics
 from .scenario import Scenario, metric_names
@@ -71,7 +75,8 @@ class Replications:
     first: int = 0
     """Number of the first replication (rows are replications first, first+1, …)."""
     attribution: dict[int, list[tuple[str, str, str, float]]] | None = None
-    """Per replication, with ``replicate(..., attribution=True)``: its ``attribution_rows``."""
+    """Per replication, with ``replicate(..., attribution=True)``: its ``attribution_rows`` (None
+    when they went to a writer instead, as ``run --out`` does)."""
 
     def __len__(self) -> int:
         return len(self.values)
@@ -103,42 +108,11 @@ def run_one(scenario: Scenario, seed: int, replication: int) -> tuple[np.ndarray
     return np.fromiter(metrics.values(), dtype=float, count=len(metrics)), log
 
 
-def _run_batch(scenario: Scenario, seed: int, reps: list[int], keep: frozenset[int], attribution: bool = False
-               ) -> tuple[np.ndarray, dict[int, EventLog], dict[int, list] | None]:
-    """Metric rows of replications ``reps`` (one array), the logs of those in ``keep`` and, if
-    asked for, each one's attribution (nukesim.attribution), computed here next to the metrics."""
-    rows = np.empty((len(reps), len(metric_names(scenario))))
-    logs = {}
-    attributed = {} if attribution else None
-    for i, r in enumerate(reps):
-        rows[i], log = run_one(scenario, seed, r)
-        if r in keep:
-            logs[r] = log
-        if attributed is not None:
-            attributed[r] = attribution_rows(log, scenario)
-    return rows, logs, attributed
-
-
-# A worker process receives the scenario once, when it starts, and keeps it (with its compiled
-# plan) for every batch; batches then carry only replication numbers.
-_worker_scenario: Scenario | None = None
-
-
-def _start_worker(scenario: Scenario) -> None:
-    global _worker_scenario
-    _worker_scenario = scenario
-    _leave_signals_to_parent()
-
-
 def _leave_signals_to_parent() -> None:
     """In a worker process: Ctrl-C and SIGTERM are the parent's to handle, which stops the
     workers itself (``_stop_pool``) — a worker interrupted mid-batch would only print a traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _run_batch_in_worker(seed: int, reps: list[int], keep: frozenset[int], attribution: bool = False):
-    return _run_batch(_worker_scenario, seed, reps, keep, attribution)
 
 
 def default_workers() -> int:
@@ -155,167 +129,13 @@ BATCHES_OUT_PER_WORKER = 4
 """Batches submitted but not yet collected, per worker: memory stays flat whatever ``n`` is."""
 
 
-def replicate(
-    scenario: Scenario,
-    n: int,
-    seed: int = 0,
-    workers: int = 1,
-    keep_events: Iterable[int] = (),
-    first: int = 0,
-    progress: Callable[[int], None] | None = None,
-    attribution: bool = False,
-) -> Replications:
-    """Run replications ``first … first+n-1``; identical numbers whatever ``workers`` is.
-
-    With several workers, replications go out in batches — about eight per worker, at most 200
-    replications each, so that a slow batch does not leave a core idle for long — and only a few
-    batches per worker are out at a time, so memory stays flat however many replications are asked
-    for. Results are placed by replication number, whatever order the batches finish in.
-    ``attribution=True`` also keeps each replication's critical-path attribution (``.attribution``).
-    """
-    names = metric_names(scenario)
-    values = np.full((n, len(names)), np.nan)
-    keep = frozenset(keep_events)
-    logs: dict[int, EventLog] = {}
-    attributed: dict[int, list] | None = {} if attribution else None
-    reps = list(range(first, first + n))
-
-    def place(start: int, batch: tuple) -> None:
-        """A batch's results, by replication number, whatever order batches finish in."""
-        rows, got, attr = batch
-        values[start:start + len(rows)] = rows
-        logs.update(got)
-        if attr:
-            attributed.update(attr)
-        if progress:
-            progress(len(rows))
-
-    if workers <= 1 or n < 2 * workers:
-        for start in range(0, n, SEQUENTIAL_BATCH):
-            place(start, _run_batch(scenario, seed, reps[start:start + SEQUENTIAL_BATCH], keep, attribution))
-        return Replications(scenario, seed, names, values, logs, first, attributed)
-
-    size = max(1, min(MAX_BATCH, math.ceil(n / (workers * BATCHES_PER_WORKER))))
-    starts = range(0, n, size)
-    window = BATCHES_OUT_PER_WORKER * workers
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(scenario,))
-    try:
-        pending: deque[tuple[int, Future]] = deque()
-
-        def collect() -> None:
-            start, fut = pending.popleft()
-            place(start, fut.result())
-
-        for start in starts:
-            pending.append((start, pool.submit(_run_batch_in_worker, seed, reps[start:start + size], keep,
-                                               attribution)))
-            if len(pending) >= window:
-                collect()
-        while pending:
-            collect()
-    except BaseException:
-        _stop_pool(pool)
-        raise
-    pool.shutdown()
-    return Replications(scenario, seed, names, values, logs, first, attributed)
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers now, on Ctrl-C, SIGTERM or an error: waiting for their batches to finish
-    (what leaving ``with ProcessPoolExecutor`` does) is slow, and a second Ctrl-C while waiting
-    used to deadlock the executor. Further Ctrl-C are ignored for the moment this takes."""
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-    try:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-    finally:
-        if main:
-            signal.signal(signal.SIGINT, previous)
-
-
-def relative_precision(values: np.ndarray) -> float:
-    """Half-width of the 95 % CI of the mean over the mean (inf when it cannot be known yet)."""
-    from .stats import mean_ci
-
-    done = values[~np.isnan(values)]
-    if len(done) < 2:
-        return math.inf
-    lo, hi = mean_ci(done)
-    mean = float(done.mean())
-    if mean == 0:
-        return 0.0 if hi == lo else math.inf
-    return (hi - lo) / 2 / abs(mean)
-
-
-def precision_metrics(scenario: Scenario) -> list[str]:
-    """The metrics whose precision ``--precision`` controls: the objectives', else team_mobilized."""
-    names = list(dict.fromkeys(o.metric for o in scenario.objectives))
-    return names or ["team_mobilized"]
-
-
-def precision_step(total: int, reached: dict[str, float], precision: float, batch: int,
-                   max_replications: int) -> int:
-    """How many replications to add after ``total`` (0: stop), given the relative precision
-    ``reached`` so far; ``run --precision`` and a sweep's precision target share the rule."""
-    if total == 0:
-        return min(batch, max_replications)
-    worst = max(reached.values())
-    if total >= max_replications or worst <= precision:
-        return 0
-    # n grows with the square of the precision ratio; aim 10 % beyond the estimate
-    wanted = total * (worst / precision) ** 2 * 1.1 if math.isfinite(worst) else 2 * total
-    return int(min(max(batch, wanted - total), 4 * total + batch, max_replications - total))
-
-
-def replicate_to_precision(
-    scenario: Scenario,
-    precision: float,
-    seed: int = 0,
-    workers: int = 1,
-    batch: int = 100,
-    max_replications: int = 100_000,
-    keep_events: Iterable[int] = (),
-    progress: Callable[[int], None] | None = None,
-    attribution: bool = False,
-) -> tuple[Replications, dict[str, float]]:
-    """Add replications in batches until every controlled metric's CI half-width is within
-    ``precision`` × its mean (or ``max_replications`` is reached).
-
-    Returns the replications and the relative precision reached per controlled metric. The
-    result is the same as ``replicate`` with the final number of replications.
-    """
-    metrics = precision_metrics(scenario)
-    keep = list(keep_events)
-    parts: list[Replications] = []
-    total = 0
-    reached: dict[str, float] = {}
-    while step := precision_step(total, reached, precision, batch, max_replications):
-        parts.append(replicate(scenario, step, seed, workers, keep, first=total, progress=progress,
-                               attribution=attribution))
-        total += step
-        values = np.concatenate([p.values for p in parts])
-        names = parts[0].names
-        reached = {m: relative_precision(values[:, names.index(m)]) for m in metrics}
-    events: dict[int, EventLog] = {}
-    attributed: dict[int, list] | None = {} if attribution else None
-    for p in parts:
-        events.update(p.events)
-        if p.attribution:
-            attributed.update(p.attribution)
-    combined = Replications(scenario, seed, parts[0].names, np.concatenate([p.values for p in parts]),
-                            events, 0, attributed)
-    return combined, reached
-
-
-# --- replications as a stream into a sink (a sweep's store) -----------------------------------------
+# --- replications as a stream into a sink ---------------------------------------------------------
 #
-# A sweep hands the runner many points' replications at once. An executor runs batches — a
-# local process pool that lives across points, or a Dask client — and every finished batch,
-# keyed by (point, replication), goes to a sink (the sweep's SQLite store). A worker keeps the
-# last few points' scenarios, each with its compiled plan, so a point costs one compile per
-# worker however many batches it has.
+# An executor runs batches — this process, a local process pool that lives across points, or a
+# Dask client — and every finished batch, keyed by (point, replication), goes to a sink: memory
+# for a run (``MemorySink``), the SQLite store for a sweep. A point is one scenario: ``run`` has
+# one, ``compare`` two, a sweep many. A worker keeps the last few points' scenarios, each with
+# its compiled plan, so a point costs one compile per worker however many batches it has.
 
 
 @dataclass(frozen=True)
@@ -326,49 +146,79 @@ class Batch:
     blob: bytes
     seed: int
     reps: tuple[int, ...]
-    columns: tuple[int, ...]
-    """Which metric columns to keep (positions in ``metric_names``)."""
+    columns: tuple[int, ...] | None = None
+    """Which metric columns to keep (positions in ``metric_names``); None: all of them."""
+    keep: frozenset[int] = frozenset()
+    """Replications whose event logs come back."""
+    attribution: str = ""
+    """Each replication's attribution (nukesim.attribution), computed in the worker next to its
+    metrics: ``"rows"`` (``attribution_rows``), ``"csv"`` (its lines of attribution.csv) or ``""``."""
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a batch brings back beside its metric rows, when it was asked for: the kept event
+    logs and each replication's attribution (rows or attribution.csv lines), by replication."""
+
+    events: dict[int, EventLog]
+    attribution: dict[int, list | str]
 
 
 class Sink(Protocol):
-    def put(self, point: str, reps: Sequence[int], rows: np.ndarray) -> None:
-        """Take the metric rows of replications ``reps`` of ``point``; may be called twice for
-        the same batch (Dask may re-run a task), which must change nothing."""
+    def put(self, point: str, reps: Sequence[int], rows: np.ndarray, extras: Extras | None = None) -> None:
+        """Take the metric rows (and extras) of replications ``reps`` of ``point``; may be called
+        twice for the same batch (Dask may re-run a task), which must change nothing."""
 
 
-_POINTS: OrderedDict[str, Scenario] = OrderedDict()
+_POINTS: OrderedDict[tuple[str, str], Scenario] = OrderedDict()
 _POINTS_KEPT = 8
 
 
 def _point_scenario(point: str, blob: bytes) -> Scenario:
-    scenario = _POINTS.get(point)
+    """The scenario of a batch, unpickled once per worker; known by its bytes, not only by its
+    point's name (two runs in one process may both call their point ``run``)."""
+    key = (point, hashlib.blake2b(blob, digest_size=16).hexdigest())
+    scenario = _POINTS.get(key)
     if scenario is None:
-        scenario = _POINTS[point] = pickle.loads(blob)
+        scenario = _POINTS[key] = pickle.loads(blob)
         while len(_POINTS) > _POINTS_KEPT:
             _POINTS.popitem(last=False)
     else:
-        _POINTS.move_to_end(point)
+        _POINTS.move_to_end(key)
     return scenario
 
 
-def run_batch(batch: Batch) -> np.ndarray:
-    """The kept metric columns of a batch's replications (runs in a worker)."""
+def run_batch(batch: Batch) -> tuple[np.ndarray, Extras | None]:
+    """The metric rows of a batch's replications (its kept columns), and the extras it asked for
+    (runs in a worker)."""
     scenario = _point_scenario(batch.point, batch.blob)
-    rows, _, _ = _run_batch(scenario, batch.seed, list(batch.reps), frozenset())
-    return rows[:, list(batch.columns)]
+    rows = np.empty((len(batch.reps), len(metric_names(scenario))))
+    extras = Extras({}, {}) if batch.keep or batch.attribution else None
+    for i, r in enumerate(batch.reps):
+        rows[i], log = run_one(scenario, batch.seed, r)
+        if extras is None:
+            continue
+        if r in batch.keep:
+            extras.events[r] = log
+        if batch.attribution:
+            found = attribution_rows(log, scenario)
+            extras.attribution[r] = csv_lines(r, found) if batch.attribution == "csv" else found
+    return (rows if batch.columns is None else rows[:, list(batch.columns)]), extras
 
 
 class LocalExecutor:
     """Batches on a process pool that lives as long as the executor (or in this process).
 
-    Its workers leave Ctrl-C to the parent and ``close`` stops them at once, as ``replicate``'s do:
-    an interrupted sweep ends promptly, without a traceback from every worker.
+    Its workers leave Ctrl-C to the parent and ``close`` stops them at once: an interrupted run
+    or sweep ends promptly, without a traceback from every worker.
     """
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
         self._pool = (ProcessPoolExecutor(max_workers=self.workers, initializer=_leave_signals_to_parent)
                       if self.workers > 1 else None)
+        self.window = BATCHES_OUT_PER_WORKER * self.workers if self._pool is not None else 1
+        """Batches out at a time; in this process a batch is done when submitted, so one."""
 
     def submit(self, batch: Batch) -> Future:
         if self._pool is not None:
@@ -420,8 +270,8 @@ class Work(Protocol):
 def stream(executor, work: Work, sink: Sink, window: int | None = None,
            progress: Callable[[Batch], None] | None = None) -> None:
     """Run ``work`` on ``executor``, each finished batch to ``sink`` then to ``work``, keeping
-    about ``window`` batches out at a time (default four per worker)."""
-    window = window or BATCHES_OUT_PER_WORKER * executor.workers
+    about ``window`` batches out at a time (default: the executor's, else four per worker)."""
+    window = window or getattr(executor, "window", None) or BATCHES_OUT_PER_WORKER * executor.workers
     pending: dict = {}
     try:
         while True:
@@ -430,14 +280,304 @@ def stream(executor, work: Work, sink: Sink, window: int | None = None,
             if not pending:
                 if work.finished():
                     return
-                raise RuntimeError("sweep work stalled: nothing running and nothing to start")
+                raise RuntimeError("work stalled: nothing running and nothing to start")
             for fut in executor.wait_any(list(pending)):
                 batch = pending.pop(fut)
-                rows = fut.result()
-                sink.put(batch.point, batch.reps, rows)
+                rows, extras = fut.result()
+                sink.put(batch.point, batch.reps, rows, extras)
                 work.record(batch, rows)
                 if progress:
                     progress(batch)
     finally:
         for fut in pending:
             fut.cancel()
+
+
+# --- a run's sink and work ------------------------------------------------------------------------
+
+
+class Writer(Protocol):
+    def replication(self, r: int, log: EventLog | None, attribution: str | None) -> None:
+        """Replication ``r``'s kept event log (or None) and its attribution.csv lines (or None),
+        called in replication order (``nukesim.outputs.RunOutput``)."""
+
+
+class _Held:
+    """One point's results as they arrive: metric rows placed by replication number, and the
+    extras either kept or handed to a writer in replication order (batches finish in any order,
+    so a few wait for the ones before them: at most the batches out at a time)."""
+
+    def __init__(self, first: int, width: int, expected: int, to: Writer | None) -> None:
+        self.first = first
+        self.values = np.full((expected, width), np.nan)
+        self.size = 0
+        self.events: dict[int, EventLog] = {}
+        self.attribution: dict[int, list] = {}
+        self.to = to
+        self.next = first
+        self.waiting: dict[int, tuple] = {}
+
+    def put(self, reps: Sequence[int], rows: np.ndarray, extras: Extras | None) -> None:
+        at = np.fromiter(reps, dtype=np.int64, count=len(reps)) - self.first
+        self._fit(int(at.max()) + 1)
+        self.values[at] = rows
+        if extras is None:
+            return
+        if self.to is None:
+            self.events.update(extras.events)
+            self.attribution.update(extras.attribution)
+            return
+        for r in reps:
+            if r >= self.next:
+                self.waiting[r] = (extras.events.get(r), extras.attribution.get(r))
+        while self.next in self.waiting:
+            self.to.replication(self.next, *self.waiting.pop(self.next))
+            self.next += 1
+
+    def _fit(self, size: int) -> None:
+        """Room for ``size`` rows: a precision target does not know its final count in advance."""
+        if size > len(self.values):
+            grown = np.full((max(size, 2 * len(self.values)), self.values.shape[1]), np.nan)
+            grown[:self.size] = self.values[:self.size]
+            self.values = grown
+        self.size = max(self.size, size)
+
+
+class MemorySink:
+    """A run's sink: each point's metric rows in one array, by replication number."""
+
+    def __init__(self) -> None:
+        self.points: dict[str, _Held] = {}
+
+    def add(self, point: str, first: int, width: int, expected: int, to: Writer | None = None) -> None:
+        self.points[point] = _Held(first, width, expected, to)
+
+    def put(self, point: str, reps: Sequence[int], rows: np.ndarray, extras: Extras | None = None) -> None:
+        self.points[point].put(reps, rows, extras)
+
+    def values(self, point: str) -> np.ndarray:
+        held = self.points[point]
+        return held.values[:held.size]
+
+
+def _batch_size(step: int, workers: int) -> int:
+    """In this process, a progress step; on workers about eight batches each, at most 200
+    replications a batch, so that a slow batch does not leave a core idle for long."""
+    if workers <= 1:
+        return SEQUENTIAL_BATCH
+    return max(1, min(MAX_BATCH, math.ceil(step / (workers * BATCHES_PER_WORKER))))
+
+
+class _Point:
+    """The replications one point of a run still needs: ``n`` of them, or precision stages."""
+
+    def __init__(self, key: str, template: Batch, first: int, n: int, workers: int, sink: MemorySink,
+                 precision: tuple[float, int, list[int]] | None) -> None:
+        self.key, self.template, self.first, self.n = key, template, first, n
+        self.workers, self.sink, self.precision = workers, sink, precision
+        self.total = self.lo = self.stop = self.size = self.out = 0
+        self.reached: dict[int, float] = {}
+        self.done = False
+        self._stage(precision_step(0, {}, precision[0], precision[1], n) if precision else n)
+
+    def _stage(self, step: int) -> None:
+        self.done = step == 0  # nothing asked for (n = 0): done at once
+        self.lo, self.stop = self.total, self.total + step
+        self.size = _batch_size(step, self.workers)
+        self.total += step
+
+    def next(self) -> Batch | None:
+        if self.lo >= self.stop:
+            return None
+        hi = min(self.lo + self.size, self.stop)
+        reps = tuple(range(self.first + self.lo, self.first + hi))
+        self.lo = hi
+        self.out += len(reps)
+        return replace(self.template, reps=reps)
+
+    def record(self, batch: Batch) -> None:
+        self.out -= len(batch.reps)
+        if self.lo < self.stop or self.out:
+            return
+        if self.precision is None:
+            self.done = True
+            return
+        # a stage is complete: decide the next one (the rule of ``run --precision`` and sweeps)
+        target, batch_size, columns = self.precision
+        values = self.sink.values(self.key)[:self.total]
+        self.reached = {i: relative_precision(values[:, i]) for i in columns}
+        step = precision_step(self.total, self.reached, target, batch_size, self.n)
+        if step:
+            self._stage(step)
+        else:
+            self.done = True
+
+
+class RunWork:
+    """The work of a run or a comparison: its points, handed out one after the other."""
+
+    def __init__(self, points: list[_Point]) -> None:
+        self.points = {p.key: p for p in points}
+
+    def next(self) -> Batch | None:
+        for p in self.points.values():
+            batch = p.next()
+            if batch is not None:
+                return batch
+        return None
+
+    def finished(self) -> bool:
+        return all(p.done for p in self.points.values())
+
+    def record(self, batch: Batch, rows: np.ndarray) -> None:
+        self.points[batch.point].record(batch)
+
+
+def _replicate(scenarios: Mapping[str, Scenario], n: int, seed: int, workers: int, keep_events: Iterable[int],
+               first: int, progress: Callable[[int], None] | None, attribution: bool,
+               to: Writer | None = None, precision: tuple[float, int] | None = None
+               ) -> dict[str, tuple[Replications, dict[str, float]]]:
+    """Every point's replications through ``stream`` into a ``MemorySink``: the one way a run's
+    replications are run and collected. Returns, per point, its replications and, with a
+    ``precision`` (target, batch), the relative precision reached per controlled metric. A writer
+    ``to`` is for a run of one point."""
+    keep = frozenset(keep_events)
+    mode = "" if not attribution else "csv" if to is not None else "rows"
+    workers = 1 if workers <= 1 or n * len(scenarios) < 2 * workers else workers
+    sink = MemorySink()
+    points = []
+    for key, scenario in scenarios.items():
+        names = metric_names(scenario)
+        blob = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
+        controlled = None
+        if precision is not None:
+            controlled = (*precision, [names.index(m) for m in precision_metrics(scenario)])
+        sink.add(key, first, len(names), precision[1] if precision else n, to)
+        points.append(_Point(key, Batch(key, blob, seed, (), None, keep, mode), first, n, workers, sink,
+                             controlled))
+    executor = LocalExecutor(workers)
+    try:
+        stream(executor, RunWork(points), sink,
+               progress=(lambda batch: progress(len(batch.reps))) if progress else None)
+    finally:
+        executor.close()
+    results = {}
+    for p in points:
+        held = sink.points[p.key]
+        if to is not None and (keep or mode) and held.next != first + held.size:
+            raise RuntimeError(f"replication {held.next} never reached the writer")
+        scenario = scenarios[p.key]
+        # the array itself when it is full (no second copy of a large run), else the rows run
+        values = held.values if held.size == len(held.values) else held.values[:held.size].copy()
+        result = Replications(scenario, seed, metric_names(scenario), values, held.events, first,
+                              held.attribution if mode == "rows" else None)
+        names = result.names
+        results[p.key] = (result, {names[i]: v for i, v in p.reached.items()})
+    return results
+
+
+def replicate(
+    scenario: Scenario,
+    n: int,
+    seed: int = 0,
+    workers: int = 1,
+    keep_events: Iterable[int] = (),
+    first: int = 0,
+    progress: Callable[[int], None] | None = None,
+    attribution: bool = False,
+    to: Writer | None = None,
+) -> Replications:
+    """Run replications ``first … first+n-1``; identical numbers whatever ``workers`` is.
+
+    With several workers, replications go out in batches — about eight per worker, at most 200
+    replications each, so that a slow batch does not leave a core idle for long — and only a few
+    batches per worker are out at a time, so memory stays flat however many replications are asked
+    for. Results are placed by replication number, whatever order the batches finish in.
+    ``attribution=True`` also keeps each replication's critical-path attribution (``.attribution``).
+    With a writer ``to`` (``nukesim.outputs.RunOutput``), the kept event logs and the attribution
+    are handed to it in replication order instead of being kept.
+    """
+    return _replicate({"run": scenario}, n, seed, workers, keep_events, first, progress, attribution,
+                      to)["run"][0]
+
+
+def replicate_variants(scenarios: Mapping[str, Scenario], n: int, seed: int = 0, workers: int = 1,
+                       keep_events: Iterable[int] = (), progress: Callable[[int], None] | None = None
+                       ) -> dict[str, Replications]:
+    """``replicate`` of several variants (``compare``'s A and B) in one stream on one pool; each
+    variant's numbers are those of ``replicate`` alone (common random numbers: the same seed)."""
+    done = _replicate(scenarios, n, seed, workers, keep_events, 0, progress, False)
+    return {key: result for key, (result, _) in done.items()}
+
+
+def replicate_to_precision(
+    scenario: Scenario,
+    precision: float,
+    seed: int = 0,
+    workers: int = 1,
+    batch: int = 100,
+    max_replications: int = 100_000,
+    keep_events: Iterable[int] = (),
+    progress: Callable[[int], None] | None = None,
+    attribution: bool = False,
+    to: Writer | None = None,
+) -> tuple[Replications, dict[str, float]]:
+    """Add replications in batches until every controlled metric's CI half-width is within
+    ``precision`` × its mean (or ``max_replications`` is reached).
+
+    Returns the replications and the relative precision reached per controlled metric. The
+    result is the same as ``replicate`` with the final number of replications.
+    """
+    return _replicate({"run": scenario}, max_replications, seed, workers, keep_events, 0, progress,
+                      attribution, to, (precision, batch))["run"]
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now, on Ctrl-C, SIGTERM or an error: waiting for their batches to finish
+    (what leaving ``with ProcessPoolExecutor`` does) is slow, and a second Ctrl-C while waiting
+    used to deadlock the executor. Further Ctrl-C are ignored for the moment this takes."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+
+
+def relative_precision(values: np.ndarray) -> float:
+    """Half-width of the 95 % CI of the mean over the mean (inf when it cannot be known yet)."""
+    from .stats import mean_ci
+
+    done = values[~np.isnan(values)]
+    if len(done) < 2:
+        return math.inf
+    lo, hi = mean_ci(done)
+    mean = float(done.mean())
+    if mean == 0:
+        return 0.0 if hi == lo else math.inf
+    return (hi - lo) / 2 / abs(mean)
+
+
+def precision_metrics(scenario: Scenario) -> list[str]:
+    """The metrics whose precision ``--precision`` controls: the objectives', else team_mobilized."""
+    names = list(dict.fromkeys(o.metric for o in scenario.objectives))
+    return names or ["team_mobilized"]
+
+
+def precision_step(total: int, reached: dict[str, float], precision: float, batch: int,
+                   max_replications: int) -> int:
+    """How many replications to add after ``total`` (0: stop), given the relative precision
+    ``reached`` so far; ``run --precision`` and a sweep's precision target share the rule."""
+    if total == 0:
+        return min(batch, max_replications)
+    worst = max(reached.values())
+    if total >= max_replications or worst <= precision:
+        return 0
+    # n grows with the square of the precision ratio; aim 10 % beyond the estimate
+    wanted = total * (worst / precision) ** 2 * 1.1 if math.isfinite(worst) else 2 * total
+    return int(min(max(batch, wanted - total), 4 * total + batch, max_replications - total))
+
+

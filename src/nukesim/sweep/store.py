@@ -125,7 +125,8 @@ class Store:
         )
         self.db.commit()
 
-    def put(self, point: str, reps: Sequence[int], rows: np.ndarray) -> None:
+    def put(self, point: str, reps: Sequence[int], rows: np.ndarray, extras=None) -> None:
+        """Commit a batch's metric rows (a sweep asks its batches for no ``extras``)."""
         rows = np.ascontiguousarray(rows, dtype="<f8")
         self.db.executemany(
             "INSERT OR IGNORE INTO results VALUES (?, ?, ?)",
