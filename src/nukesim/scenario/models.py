@@ -632,7 +632,8 @@ class Measurement(Model):
 
     warmup: Duration = 0.0
     """Routine (background) work runs this long before t = 0, so the accident meets queues in
-    their steady state; nothing before t = 0 counts in any metric."""
+    their steady state, with the staff calendar (periods, shift changes) running from then too;
+    nothing before t = 0 counts in any metric."""
     until: Literal["end", "horizon"] | Duration = "end"
     """End of the window that starts at t = 0: ``end`` of the run (as before: it comes sooner when
     the team is quicker), the ``horizon``, or a duration (the run goes on at least that long)."""

@@ -41,6 +41,7 @@ from ..events import (
     TASK_STARTED,
     EventLog,
 )
+from ..scenario.calendar import run_start
 from ..scenario.dispatch import HandlerState, dispatch
 from ..scenario.injects import outage_inject
 from ..scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, Scenario
@@ -115,8 +116,8 @@ class _Link:
 
 def start_time(scenario: Scenario) -> float:
     """When a World's clock starts: minus the warm-up, which runs before the initiating event
-    (t = 0) — as ``0.0 - warmup``, so that no warm-up is 0.0, not -0.0."""
-    return 0.0 - scenario.measurement.warmup
+    (t = 0); ``nukesim.scenario.calendar.run_start``, where the staff calendar starts too."""
+    return run_start(scenario)
 
 class World:
     """One replication of ``scenario``: build it, add injects and players if you like, then run it.
