@@ -23,7 +23,7 @@ The components (docs/attribution.md):
 - ``sending``: a message waiting, after its task was handled, for the sender's earlier calls of
   that task to be over (links that ``occupies`` the sender; zero otherwise);
 - ``transmission``: a message on its link — delay, failures, detection, retries, fallbacks, and
-  the waits between ``resend`` rounds;
+  the waits between ``resend`` rounds (and for a person free to make a round's call);
 - ``callout``: from the call-out's start until the limiting unit is ready (delay, acknowledgement,
   travel, re-pages);
 - ``loading``: vehicles still loading once the first unit was ready, when they were the last

@@ -129,7 +129,7 @@ _MESSAGE = {"org": "sender", "kind": "message kind", "cls": "class", "message": 
 _TASK = {"org": "organisation", "kind": "kind handled, or `background`",
          "cls": "class (empty for background)", "message": "message that set it going (0 for background)",
          "task": "task id",
-         "handler": "handler index (-1 for background)"}
+         "handler": "handler index (-1 for background work, and for a resend round's call)"}
 _MEMBER = {"org": "member id", "kind": "member group", "cls": "class", "actor": "member id",
            "unit": "the member's unit", "n": "member number within its unit"}
 _TEAM = {"org": "team organisation", "cls": "class"}
@@ -159,8 +159,10 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType(TASK_QUEUED, "work arrives for the organisation's staff", _TASK),
     EventType(TASK_STARTED, "a person takes the work on", _TASK),
     EventType(TASK_FINISHED, "the work is done (and the handler's messages are sent)", _TASK),
-    EventType(CALLS_BEGIN, "the person who handled a task stays on to make its calls (links that `occupies`)",
-              {**_TASK, "n": "calls to make"}),
+    EventType(CALLS_BEGIN, "the person who handled a task stays on to make its calls, or a person takes on "
+              "a resend round's call (links that `occupies`)",
+              {**_TASK, "message": "message that set the task going; for a resend round, the message sent "
+               "again", "handler": "handler index (-1 for a resend round)", "n": "calls to make"}),
     EventType(CALLS_END, "that person's last call is over: the person is free again", _TASK),
     EventType(STAFF_CHANGED, "the number of people on duty changes",
               {"org": "organisation", "n": "staff level"}),

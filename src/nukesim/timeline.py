@@ -132,11 +132,14 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
         elif typ == STAFF_CHANGED:
             staff_rows.append(len(rows))
             row(t, org, f"{e.n} on duty", "")
+        elif typ == CALLS_BEGIN and e.handler < 0:  # a resend round's call (link ``occupies``)
+            waited = t - queued.get(e.task, t)
+            row(t, org, f"calls again: {about}", f"waited {waited:.1f} min for free staff" if waited else "")
         elif typ == CALLS_BEGIN:
             calls = f"{e.n} call{'s' if e.n != 1 else ''}"
             row(t, org, f"makes the calls of {about}", f"{calls}, one after another")
         elif typ == CALLS_END:
-            row(t, org, f"calls of {about} done", "free again")
+            row(t, org, f"{'call' if e.handler < 0 else 'calls'} of {about} done", "free again")
         elif typ == OUTAGE_APPLIED:
             row(t, org, "unavailable" if e.detail == "begins" else "available again", kind)
         elif typ == INJECT_APPLIED:

@@ -127,6 +127,9 @@ class Plan:
     period_index: tuple[int, ...]
     """Per period change: the index of the new period in ``PERIODS`` (0 day, 1 night, 2 weekend,
     3 late night, 4 weekend night)."""
+    recallers: frozenset[str] = frozenset()
+    """Organisations that send over a link that both ``occupies`` them and ``resend``s: a resend
+    round is a call their staff must make."""
 
     def period_at(self, t: float) -> int:
         """Index of the calendar period at ``t`` in ``PERIODS``."""
@@ -172,6 +175,8 @@ def compile_plan(s: Scenario) -> Plan:
         team=_team(s),
         period_times=tuple(t for t, _ in changes),
         period_index=tuple(PERIODS.index(p) for _, p in changes),
+        recallers=frozenset(sender for (sender, _), link in links.items()
+                            if link.occupies and link.resend_after),
     )
 
 
