@@ -59,6 +59,7 @@ from .events import (
     CALLOUT_STARTED,
     CLS,
     DETAIL,
+    KIND,
     MESSAGE,
     MESSAGE_RECEIVED,
     MESSAGE_SENT,
@@ -74,7 +75,10 @@ from .events import (
     TEAM_READY,
     UNIT,
     UNIT_READY,
+    VEHICLE_DEPARTED,
+    VEHICLE_READY,
     EventLog,
+    N,
 )
 from .scenario.metricdefs import milestone_names
 from .scenario.problems import unknown
@@ -86,7 +90,7 @@ if TYPE_CHECKING:
     from .scenario.models import Scenario
 
 COMPONENTS = ("class_wait", "queueing", "handling", "sending", "transmission", "holding", "callout",
-              "loading", "deploy_wait", "transit")
+              "loading", "seat_wait", "deploy_wait", "transit")
 """Every component, in the order a chain passes them."""
 
 CSV_COLUMNS = ("replication", "metric", "component", "where", "minutes")
@@ -121,6 +125,17 @@ class _Index:
         self.base_departed: dict[str, float] = {}
         self.base_on_site: dict[str, float] = {}
         self.team_ready_base = self.departed_base = self.on_site_base = ""
+        self.leave_after: dict[str, float | None] = {}
+        """With ``vehicles.seats``: each base's ``leave_after`` ("" for a team without bases)."""
+        if team is not None and (team.vehicles.seats is not None
+                                 or any(b.vehicles.seats is not None for b in team.bases.values())):
+            self.leave_after = {"": team.vehicles.leave_after,
+                                **{name: b.vehicles.leave_after for name, b in team.bases.items()}}
+        self.vehicle_ready: dict[int, tuple[float, str, str, str]] = {}
+        """With seats: vehicle number -> (closed, why, the unit of the member who closed it, base)."""
+        self.vehicle_departed: dict[int, float] = {}
+        self.milestone_vehicle: dict[tuple[str, str], int] = {}
+        """With seats: (record type, base or "") -> the vehicle carrying the member that completed it."""
         self.tasks: dict[int, list] = {}  # task id -> [org, message, queued, started, finished]
         self.messages: dict[int, list] = {}  # message id -> [sender, receiver, task, sent, received]
         self.notified: dict[str, int] = {}  # organisation -> the first message it received
@@ -161,15 +176,23 @@ class _Index:
             elif typ == TEAM_DEPARTED:
                 self.departed = t
                 self.departed_base = r[DETAIL]
+                self.milestone_vehicle[(typ, "")] = r[N]
             elif typ == TEAM_ON_SITE:
                 self.on_site = t
                 self.on_site_base = r[DETAIL]
+                self.milestone_vehicle[(typ, "")] = r[N]
             elif typ == BASE_READY:
                 self.base_ready[r[ORG]] = (t, r[UNIT])
             elif typ == BASE_DEPARTED:
                 self.base_departed[r[ORG]] = t
+                self.milestone_vehicle[(typ, r[ORG])] = r[N]
             elif typ == BASE_ON_SITE:
                 self.base_on_site[r[ORG]] = t
+                self.milestone_vehicle[(typ, r[ORG])] = r[N]
+            elif typ == VEHICLE_READY:
+                self.vehicle_ready[r[N]] = (t, r[KIND], r[UNIT], r[DETAIL])
+            elif typ == VEHICLE_DEPARTED:
+                self.vehicle_departed[r[N]] = t
 
     # A path is a tuple of steps ``(component, where, start, end)``, latest first. The paths of
     # the milestones share their beginnings (every team milestone starts with the call-out's
@@ -225,6 +248,33 @@ class _Index:
         first = min((u for u in self.base_units[limiting] if u in self.ready), key=self.ready.__getitem__)
         return (wait, ("loading", limiting, self.ready[first], ready), *self.unit_path(first))
 
+    def vehicle_path(self, n: int) -> tuple:
+        """With seats: back from vehicle ``n`` leaving. It waited for the deploy order after its doors
+        closed; they closed when it was full (its last member's assembly, or its own loading), or
+        ``leave_after`` after its first member boarded (``seat_wait``, then that member's assembly
+        or the loading), or at ``leave_by`` after the call-out (``seat_wait`` from the call-out)."""
+        assert self.callout is not None
+        closed, why, unit, base = self.vehicle_ready[n]
+        start, task = self.callout
+        head: tuple = (("deploy_wait", "", closed, self.vehicle_departed[n]),)
+        if why == "leave_by":
+            return (*head, ("seat_wait", base, start, closed), *self.task_path(task))
+        boarded = closed
+        if why == "leave_after":
+            boarded = closed - self.leave_after[base]
+            head = (*head, ("seat_wait", base, boarded, closed))
+        if unit:
+            return (*head, ("callout", unit, start, boarded), *self.task_path(task))
+        # the vehicle's loading was last; loading began when the base's first unit was ready
+        first = min((u for u in self.base_units[base] if u in self.ready), key=self.ready.__getitem__)
+        return (*head, ("loading", base, self.ready[first], boarded), *self.unit_path(first))
+
+    def vehicle_arrival_path(self, typ: str, base: str, arrived: float) -> tuple:
+        """With seats: the transit of the vehicle carrying the member who completed ``typ``."""
+        n = self.milestone_vehicle[(typ, base)]
+        base = self.vehicle_ready[n][3]
+        return (("transit", base, self.vehicle_departed[n], arrived), *self.vehicle_path(n))
+
     def path(self, metric: str, units: Iterable[str]) -> tuple | None:
         """The path of a milestone metric, latest step first; None if it did not happen."""
         prefix, _, name = metric.partition(":")
@@ -244,6 +294,14 @@ class _Index:
             if any(u not in self.ready for u in units):
                 return None
             return self.unit_path(max(units, key=self.ready.__getitem__))  # the first of equals
+        if prefix == "base_on_site" and self.leave_after:
+            return (self.vehicle_arrival_path(BASE_ON_SITE, name, self.base_on_site[name])
+                    if name in self.base_on_site else None)
+        if prefix in ("team_departed", "team_on_site") and self.leave_after:
+            if prefix == "team_departed":
+                return None if self.departed is None else self.vehicle_path(
+                    self.milestone_vehicle[(TEAM_DEPARTED, "")])
+            return None if self.on_site is None else self.vehicle_arrival_path(TEAM_ON_SITE, "", self.on_site)
         if prefix == "base_on_site":
             if name not in self.base_on_site:
                 return None

@@ -505,6 +505,25 @@ class Vehicles(Model):
     """Time to load one vehicle."""
     loaders: Int = Field(default=1, ge=1, le=MAX_VEHICLES)
     """Vehicles that can be loaded at once (loading crews or bays)."""
+    seats: Int | None = Field(default=None, ge=1, le=MAX_TEAM)
+    """People one vehicle carries: members board in order of assembly and each vehicle leaves when
+    full or at its deadline (``sim/seats.py``); none: the team leaves as one once ready (as before)."""
+    leave_after: Duration | None = None
+    """With ``seats``: a vehicle leaves at the latest this long after its first member boarded."""
+    leave_by: Duration | None = None
+    """With ``seats``: every vehicle with anyone aboard leaves at the latest this long after the
+    call-out started; nobody boards later."""
+
+    @model_validator(mode="after")
+    def _seated(self) -> Vehicles:
+        if self.seats is None:
+            for name in ("leave_after", "leave_by"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} is a deadline for vehicles with seats; give seats too "
+                                     f"(people one vehicle carries), or remove {name}")
+        elif self.count == 0:
+            raise ValueError("seats needs vehicles to sit in: give count (the number of vehicles)")
+        return self
 
 
 class Base(Model):

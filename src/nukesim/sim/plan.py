@@ -74,6 +74,8 @@ class BasePlan:
     transit: object
     vehicles_stream: str
     transit_stream: str
+    seat_transit_stream: str = "vehicle_transit"
+    """With ``vehicles.seats``: each vehicle's own transit, the j-th vehicle the j-th draw."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +285,7 @@ def _bases(team: Team, units: tuple[str, ...], deploy: tuple[str, ...]) -> tuple
         BasePlan(name, tuple(x for x, u in enumerate(units) if team.units[u].base == name),
                  tuple(units.index(u) for u in deploy if team.units[u].base == name), base.vehicles,
                  team.transit if base.transit is None else base.transit, f"vehicles:{name}",
-                 f"transit:{name}")
+                 f"transit:{name}", f"vehicle_transit:{name}")
         for name, base in team.bases.items())
 
 
