@@ -28,12 +28,19 @@ The components (docs/attribution.md):
   travel, re-pages);
 - ``loading``: vehicles still loading once the first unit was ready, when they were the last
   thing the team waited for;
-- ``deploy_wait``: the team ready, waiting for the deploy order;
+- ``seat_wait``: with ``vehicles.seats``, a vehicle with members aboard waiting for more until its
+  deadline (``leave_after`` from its first boarding, ``leave_by`` from the call-out's start);
+- ``deploy_wait``: the team (with seats, the vehicle) ready, waiting for the deploy order;
 - ``transit``: the drive to the site (``where``: the base that arrived last, with ``team.bases``).
 
 With ``team.bases`` a departure's path runs through the base that left (or arrived) last: its
 ``deploy_wait`` from the moment it could leave (as a convoy, when the base ready last was ready),
 and that base's last unit or its own ``loading`` (``where``: the base).
+
+With ``vehicles.seats`` a departure's path runs through the vehicle carrying the last member the
+units need (``departed``, ``on_site`` and the base records name it): its wait for the order, and
+why its doors closed (its last member's assembly or its loading when full; ``seat_wait`` at a
+deadline).
 
 A milestone's chain can pass through one organisation or link more than once; ``where`` names the
 organisation, the link (``sender->receiver``), the unit, or is empty.

@@ -44,7 +44,10 @@ from .events import (
     TEAM_DEPARTED,
     TEAM_ON_SITE,
     UNIT_READY,
+    VEHICLE_DEPARTED,
     VEHICLE_LOADED,
+    VEHICLE_ON_SITE,
+    VEHICLE_READY,
     EventLog,
 )
 from .scenario.models import Scenario
@@ -93,6 +96,7 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
     staff_rows: list[int] = []
     fleet = team.vehicles.count + sum(b.vehicles.count for b in team.bases.values())
     departed_from: dict[str, float] = {}
+    vehicle_left: dict[int, float] = {}
     for e in log:
         t, typ, org, kind, cls = e.t, e.type, e.org, e.kind, e.cls
         if typ != STAFF_CHANGED and typ != ENDED and kind != BACKGROUND:
@@ -173,9 +177,25 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             if len(vehicles) == fleet:
                 row(t, org, "vehicles loaded", f"all {len(vehicles)}, the first at "
                     f"{format_time(scenario, vehicles[0])}")
+        elif typ == VEHICLE_READY:
+            why = {"full": "full", "leave_after": "its leave_after deadline",
+                   "leave_by": "the leave_by deadline"}[kind]
+            whose = (f" (boarding of {e.actor})" if e.actor else
+                     " (members waited for its loading)" if kind != "leave_by" else "")
+            row(t, e.detail or org, f"vehicle {e.n} ready to leave", why + whose)
+        elif typ == VEHICLE_DEPARTED:
+            vehicle_left[e.n] = t
+            row(t, e.detail or org, f"vehicle {e.n} leaves for the site", "")
+        elif typ == VEHICLE_ON_SITE:
+            row(t, e.detail or org, f"vehicle {e.n} on site",
+                f"after {t - vehicle_left.get(e.n, t):.1f} min in transit")
         elif typ == TEAM_DEPARTED:
             departed = t
             deploy = team.deploy.units
+            if e.n:  # seats: the vehicle carrying the last member the units need
+                row(t, "team", "departs for the site", f"enough of every unit on its way: {e.actor} "
+                    f"in vehicle {e.n}")
+                continue
             row(t, "team", "departs for the site", "all units" if deploy == "all" else ", ".join(deploy))
         elif typ == BASE_READY:
             row(t, org, "base ready to leave", f"{e.n} vehicles loaded")
@@ -184,6 +204,8 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             row(t, org, "leaves for the site", "")
         elif typ == BASE_ON_SITE:
             row(t, org, "on site", f"after {t - departed_from.get(org, t):.1f} min in transit")
+        elif typ == TEAM_ON_SITE and e.n:  # seats
+            row(t, "team", "on site", f"enough of every unit: {e.actor} in vehicle {e.n}")
         elif typ == TEAM_ON_SITE:
             row(t, "team", "on site", f"after {t - departed:.1f} min in transit" if departed is not None
                 else "")
