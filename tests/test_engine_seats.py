@@ -124,3 +124,72 @@ def test_every_base_the_team_leaves_from_needs_seats_if_one_has_them():
     assert s is not None, problems
     (problem,) = check_references(s)
     assert problem.path == ("team", "bases", "south", "vehicles") and "needs them" in problem.message
+
+
+def test_with_bases_each_base_boards_its_own_vehicles():
+    # north: a/1 assembles at 10, its one seat is loaded at 40 (30 min), 60 min to the site;
+    # south: b/1 assembles at 100 and boards at once (no loading), 20 min to the site
+    team = {"members": {"near": {"travel": 10}, "far": {"travel": 100}},
+            "units": {"a": {"size": 1, "members": {"near": 1.0}, "base": "north"},
+                      "b": {"size": 1, "members": {"far": 1.0}, "base": "south"}},
+            "bases": {"north": {"vehicles": {"count": 1, "load": 30, "seats": 1}, "transit": 60},
+                      "south": {"vehicles": {"count": 1, "seats": 1}, "transit": 20}}}
+    s = mobilising(team)
+    log = simulate(s, seed=1)
+    assert vehicles(log) == [(1, 40.0, "full", "", 40.0), (2, 100.0, "full", "b/1", 100.0)]
+    assert [(e.type, e.org, e.t, e.n) for e in log if e.type in ("base_departed", "base_on_site")] == [
+        ("base_departed", "north", 40.0, 1), ("base_departed", "south", 100.0, 2),
+        ("base_on_site", "north", 100.0, 1), ("base_on_site", "south", 120.0, 2)]
+    m = compute_metrics(log, s)
+    names = ["team_departed", "team_on_site", "base_on_site:north", "base_on_site:south"]
+    assert [m[n] for n in names] == [100.0, 120.0, 100.0, 120.0]
+    paths = critical_paths(log, s, names)
+    for name, steps in paths.items():
+        assert math.fsum(st.minutes for st in steps) == m[name]
+    assert {(st.component, st.where): st.minutes for st in paths["base_on_site:north"] if st.minutes} == {
+        ("callout", "a"): 10.0, ("loading", "north"): 30.0, ("transit", "north"): 60.0}
+
+
+def test_members_lost_after_the_call_out_board_no_more():
+    # b/3 and b/4 cannot come after 35: vehicle 2, with b/2 aboard since 30, no longer fills at 40
+    # and leaves at its deadline, 45; unit b never has 3 members away
+    from nukesim.scenario.injects import MembersUnavailable
+    from nukesim.sim import World
+
+    s = seated({"leave_after": 15})
+    world = World(s, seed=1)
+    world.inject(MembersUnavailable(type="members_unavailable", unit="b", count=2), at=35)
+    log = world.run()
+    assert vehicles(log) == [(1, 20.0, "full", "b/1", 20.0), (2, 45.0, "leave_after", "b/2", 45.0)]
+    assert math.isnan(compute_metrics(log, s)["team_departed"])
+
+
+def test_vehicles_lost_before_they_close_take_nobody():
+    from nukesim.scenario.injects import VehiclesLost
+    from nukesim.sim import World
+
+    s = seated({})
+    world = World(s, seed=1)
+    world.inject(VehiclesLost(type="vehicles_lost", count=2), at=17)  # vehicles 3 and 2, not loaded yet
+    log = world.run()
+    assert [e.n for e in records(log, "vehicle_loaded")] == [1]
+    assert vehicles(log) == [(1, 20.0, "full", "b/1", 20.0)]
+    assert math.isnan(compute_metrics(log, s)["team_departed"])
+
+
+def test_each_vehicle_drives_on_its_own_stream():
+    # random transits: vehicle j of a run is the j-th draw of `vehicle_transit`, whatever else changes
+    s = seated({"leave_after": 5})
+    data = s.model_dump(by_alias=True)
+    data["team"]["transit"] = {"dist": "uniform", "low": 50, "high": 150}
+    random = build(team=data["team"], organisations=data["organisations"], links=data["links"])
+    data["team"]["vehicles"]["load"] = 6  # loading moves every closing, not the transits
+    slower = build(team=data["team"], organisations=data["organisations"], links=data["links"])
+    for r in range(5):
+        legs = []
+        for scenario in (random, slower):
+            log = simulate(scenario, seed=4, replication=r)
+            left = {e.n: e.t for e in records(log, "vehicle_departed")}
+            legs.append({e.n: e.t - left[e.n] for e in records(log, "vehicle_on_site")})
+        assert legs[0] == pytest.approx(legs[1], abs=1e-9) and len(legs[0]) == 3
+        assert all(50 <= leg <= 150 for leg in legs[0].values())
