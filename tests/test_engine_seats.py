@@ -78,6 +78,7 @@ def test_closed_vehicles_wait_for_the_deploy_order():
 def test_a_departure_by_seats_is_explained_exactly(deadline):
     s = seated(deadline)
     log = simulate(s, seed=1)
+    assert {type(r[0]) for r in log.records} == {float}  # never numpy's floats in the log
     m = compute_metrics(log, s)
     for name, steps in critical_paths(log, s, ["team_departed", "team_on_site"]).items():
         if steps is None:

@@ -675,8 +675,8 @@ class TeamMobilisation:
         Worked out again from ``now`` after an inject: the closed vehicles and their members
         stand; the open ones are boarded again with the members and vehicles still there.
         """
-        tp, world, result = self.plan, self.world, self.result
-        assembled = result.assembled
+        tp, world = self.plan, self.world
+        assembled = self.result.assembled.tolist()  # plain floats: record times are never numpy's
         for base, offset, loaded in self._base_vehicles():
             if not base.deploy_units or not loaded:
                 continue
@@ -686,13 +686,13 @@ class TeamMobilisation:
                            else base.transit.sample(world.streams.rng(base.seat_transit_stream), v.count))
                 self.seat_transit[base.name] = transit.tolist()
             members = [m for x in base.deploy_units for m in range(*tp.unit_bounds[x])
-                       if assembled[m] < np.inf and m not in self.aboard]
+                       if assembled[m] < math.inf and m not in self.aboard]
             members.sort(key=lambda m: (assembled[m], m))
             vehicles = [(t, offset + j + 1) for j, t in enumerate(loaded)
                         if (base.name, j) not in self.closed and (base.name, j) not in self.gone]
             leave_by = None if v.leave_by is None else self.callout_time + v.leave_by
             for b in board(vehicles, members, assembled, v.seats, v.leave_after, leave_by, base.name):
-                if b.closes < np.inf:
+                if b.closes < math.inf:
                     closes = world.env.timeout(delay_until(now, max(b.closes, now)), (b, self.generation))
                     closes.callbacks.append(self._vehicle_ready)
 
