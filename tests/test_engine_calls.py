@@ -113,3 +113,23 @@ def test_every_resend_round_is_a_call_that_needs_a_free_person():
     steps = critical_paths(log, s, ["notified:authority"])["notified:authority"]
     assert {(st.component, st.where): st.minutes for st in steps if st.minutes} == {
         ("transmission", "plant->authority"): 101.0}
+
+
+def test_a_played_organisations_resend_rounds_are_calls_too():
+    from nukesim.sim import World
+    from nukesim.sim.responders import Action, Decision
+
+    class Sender:
+        def decide(self, world, message):
+            return Decision((Action("send", "authority", "notice"),), 0)
+
+    s = build(channels={"line": {"delay": 1, "detect": 2, "occupies": True}},
+              organisations={"plant": {"staff": 1, "handlers": [
+                  {"on": "class_change", "send": [{"to": "authority", "kind": "notice"}]}]}, "authority": {}},
+              links=[{"from": "plant", "to": "authority", "channel": "line", "resend": {"after": "30m"}}],
+              outages=[{"target": "line", "start": 0, "end": 50}])
+    world = World(s, seed=1)
+    world.play("plant", Sender())
+    log = world.run()
+    assert [(e.t, e.n) for e in records(log, "calling")] == [(32.0, 1), (50.0, 1)]  # the rounds
+    assert compute_metrics(log, s)["notified:authority"] == 51.0
