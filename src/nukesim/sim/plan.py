@@ -117,6 +117,8 @@ class TeamPlan:
     """Per group: the factor on travel by period (1 throughout for a group without ``slow_travel``)."""
     travel_slowdown_array: np.ndarray | None = field(default=None, compare=False)
     """Shape (groups, periods); None when every group's travel is slowed like its acknowledgement."""
+    seated: bool = False
+    """Vehicles with ``seats``: each leaves when full or at its deadline (``sim/seats.py``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +276,7 @@ def _team(s: Scenario) -> TeamPlan:
         convoy=team.departure == "convoy",
         travel_slowdown_array=None if travel_slowdown == slowdown else _frozen(
             np.asarray(travel_slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
+        seated=any(v.seats is not None for v in (team.vehicles, *(b.vehicles for b in team.bases.values()))),
     )
 
 

@@ -411,22 +411,9 @@ class TeamMobilisation:
         """Bumped when injects change the call-out's outcome: events scheduled before are void."""
         self.units_done: set[int] = set()
         """Units that have become ready."""
-        self.seated = any(b.vehicles.seats is not None for b in self.plan.bases)
-        """Vehicles with ``seats``: each leaves when full or at its deadline (``sim/seats.py``)."""
-        self.callout_time = 0.0
-        self.closed: set[tuple[str, int]] = set()
-        """With seats: the vehicles (base, index among its vehicles) whose doors have closed."""
-        self.aboard: set[int] = set()
-        """With seats: the members aboard a closed vehicle (their seats are taken for good)."""
-        self.gone: set[tuple[str, int]] = set()
-        """With seats: vehicles taken out of use by an inject after the call-out."""
-        self.waiting: list[Boarding] = []
-        """With seats: closed vehicles waiting for the deploy order."""
-        self.seat_transit: dict[str, list[float]] = {}
-        """With seats: per base, each vehicle's transit (stream ``vehicle_transit[:<base>]``)."""
-        self.left: list[int] = [0] * len(self.plan.units)
-        self.arrived: list[int] = [0] * len(self.plan.units)
-        """With seats: per unit, its members who have left, and who have arrived."""
+        self.seated = self.plan.seated
+        """Vehicles with ``seats``: each leaves when full or at its deadline (``sim/seats.py``); the
+        state of the boarding is made at the call-out (``_seats``), so other teams pay nothing."""
 
     def mobilise(self, cls: str, task: int = 0) -> None:
         """The team's organisation has acted on a mobilise order (``task``): start the call-out (once)."""
@@ -453,7 +440,7 @@ class TeamMobilisation:
             self._drop_vehicles(self.vehicles_lost, now)
         self._list_vehicles()
         if self.seated:
-            self.callout_time = now
+            self._seats(now)
             self._board(now)
         else:
             self._schedule_bases(now)
@@ -659,6 +646,23 @@ class TeamMobilisation:
         world.check_end()
 
     # --- seats (``vehicles.seats``, sim/seats.py) ----------------------------------------------------
+
+    def _seats(self, now: float) -> None:
+        """The state of the boarding, from the call-out at ``now``."""
+        self.callout_time = now
+        self.closed: set[tuple[str, int]] = set()
+        """The vehicles (base, index among its vehicles) whose doors have closed."""
+        self.aboard: set[int] = set()
+        """The members aboard a closed vehicle (their seats are taken for good)."""
+        self.gone: set[tuple[str, int]] = set()
+        """Vehicles taken out of use by an inject after the call-out."""
+        self.waiting: list[Boarding] = []
+        """Closed vehicles waiting for the deploy order."""
+        self.seat_transit: dict[str, list[float]] = {}
+        """Per base, each vehicle's transit (stream ``vehicle_transit[:<base>]``)."""
+        self.left = [0] * len(self.plan.units)
+        self.arrived = [0] * len(self.plan.units)
+        """Per unit, its members who have left, and who have arrived."""
 
     def _base_vehicles(self) -> list[tuple[BasePlan, int, list[float]]]:
         """Per base: the number before its first vehicle's, and its vehicles' loaded times."""
