@@ -59,6 +59,16 @@ def test_a_vehicle_leaves_when_full_or_at_its_deadline(deadline, closings, depar
     assert [(e.n, e.t) for e in records(log, "vehicle_on_site")] == [(n, t + 100) for n, *_, t in closings]
 
 
+def test_an_order_before_the_call_out_lets_each_vehicle_leave_when_it_closes():
+    s = seated({}, deploy={"order": True})
+    data = s.model_dump(by_alias=True)
+    data["organisations"]["plant"]["handlers"][0]["send"].insert(0, {"to": "office", "kind": "deploy"})
+    s = build(**{k: data[k] for k in ("organisations", "team")}, links=data["links"])
+    log = simulate(s, seed=1)
+    assert records(log, "finished", "office")[0].kind == "deploy"  # the order first, then the call-out
+    assert vehicles(log) == [(1, 20.0, "full", "b/1", 20.0), (2, 40.0, "full", "b/3", 40.0)]
+
+
 def test_closed_vehicles_wait_for_the_deploy_order():
     s = seated({}, deploy={"order": True})
     data = s.model_dump(by_alias=True)

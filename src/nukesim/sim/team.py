@@ -521,7 +521,8 @@ class TeamMobilisation:
 
     def _maybe_depart(self) -> None:
         if self.seated:
-            self._depart_vehicles()
+            if self.result is not None:  # else the order came before the call-out: nobody aboard yet
+                self._depart_vehicles()
             return
         if self.departed or (self.order_needed and not self.deploy_ordered):
             return
