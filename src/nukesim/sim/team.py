@@ -378,7 +378,9 @@ class TeamMobilisation:
     own vehicles from the moment its first unit is ready, and is ready to leave once its deploying
     units are ready and its vehicles loaded. As a convoy, every base leaves when all are ready (and
     the order is in); ``per_base``, each leaves when it is. The team has departed when its last base
-    has left, and is on site when its last base has arrived.
+    has left, and is on site when its last base has arrived. With ``vehicles.seats`` the vehicles
+    leave one by one instead, each when full or at its deadline (``sim/seats.py``), and the team
+    has departed (is on site) when its units' needed members have.
     """
 
     def __init__(self, world: World) -> None:
