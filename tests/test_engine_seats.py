@@ -204,3 +204,25 @@ def test_each_vehicle_drives_on_its_own_stream():
             legs.append({e.n: e.t - left[e.n] for e in records(log, "vehicle_on_site")})
         assert legs[0] == pytest.approx(legs[1], abs=1e-9) and len(legs[0]) == 3
         assert all(50 <= leg <= 150 for leg in legs[0].values())
+
+
+def test_one_vehicle_with_a_seat_for_everyone_leaves_as_the_whole_team_would():
+    # every member needed (ready_at 1) and one vehicle seating them all: it is full when the last
+    # member boards, which is when the team without seats is ready — replication by replication
+    members = {"all": {"share": 1.0, "reachable": 0.97, "acknowledge": {"dist": "exponential", "mean": 5},
+                       "travel": {"dist": "lognormal", "median": 30, "p90": 90}}}
+    team = {"members": members, "units": {"u": {"size": 12}}, "transit": 45}
+
+    def scenario(vehicles: dict) -> Scenario:
+        return mobilising({**team, "vehicles": {"count": 1, "load": {"dist": "uniform", "low": 0, "high": 80},
+                                                **vehicles}})
+
+    block, seated_all = scenario({}), scenario({"seats": 12})
+    missing = 0
+    for r in range(60):
+        a = compute_metrics(simulate(block, seed=9, replication=r), block)
+        b = compute_metrics(simulate(seated_all, seed=9, replication=r), seated_all)
+        for name in ("team_departed", "team_on_site"):
+            assert a[name] == b[name] or (math.isnan(a[name]) and math.isnan(b[name])), (r, name)
+        missing += math.isnan(a["team_departed"])
+    assert 0 < missing < 60  # both kinds of runs occur: someone unreachable, or everyone there
