@@ -84,3 +84,52 @@ def test_the_graph_counts_the_earlier_calls():
 
     s = communicator({"phone": {"delay": 2, "occupies": True}}, {"b": {"occupies": False}})
     assert analyse(s).notified == {"plant": 0.0, "a": 6.0, "b": 8.0, "c": 8.0}
+
+
+def test_every_resend_round_is_a_call_that_needs_a_free_person():
+    # The plant (one person) phones the authority at 0 over a line that is down until 100; each
+    # failure is noticed after 2 min and the call tried again 30 min later. Round 1 (due at 32)
+    # finds the person free; round 2 (due at 64) waits for the 30-min task that started at 40,
+    # until 70; at 100 the line is back and round 3 goes at once, delivered at 101.
+    s = build(channels={"line": {"delay": 1, "detect": 2, "occupies": True}},
+              organisations={"plant": {"staff": 1, "handlers": [
+                  {"on": "class_change", "once": True, "send": [{"to": "authority", "kind": "notice"}]},
+                  {"on": "class_change", "class_at_least": "emergency", "time": 30}]},
+                  "authority": {}},
+              links=[{"from": "plant", "to": "authority", "channel": "line", "resend": {"after": "30m"}}],
+              accident={"site": "plant", "timeline": [{"at": 0, "class": "alert"},
+                                                       {"at": 40, "class": "emergency"}]},
+              outages=[{"target": "line", "start": 0, "end": 100}])
+    log = simulate(s, seed=1)
+    assert [(e.t, e.n, e.detail) for e in records(log, "resent")] == [
+        (32.0, 1, "after"), (70.0, 2, "after"), (100.0, 3, "restored")]
+    calls = [(e.t, e.type) for e in log if e.type in ("calling", "calls_done")]
+    assert calls == [(0.0, "calling"), (2.0, "calls_done"), (32.0, "calling"), (34.0, "calls_done"),
+                     (70.0, "calling"), (72.0, "calls_done"), (100.0, "calling"), (101.0, "calls_done")]
+    m = compute_metrics(log, s)
+    assert m["notified:authority"] == 101.0
+    assert m["utilization:plant"] == (2 + 2 + 30 + 2 + 1) / log.end  # the calls and the task
+    assert m["wait:plant"] == 6.0 / 5  # five pieces of work; round 2 waited 64 -> 70
+    steps = critical_paths(log, s, ["notified:authority"])["notified:authority"]
+    assert {(st.component, st.where): st.minutes for st in steps if st.minutes} == {
+        ("transmission", "plant->authority"): 101.0}
+
+
+def test_a_played_organisations_resend_rounds_are_calls_too():
+    from nukesim.sim import World
+    from nukesim.sim.responders import Action, Decision
+
+    class Sender:
+        def decide(self, world, message):
+            return Decision((Action("send", "authority", "notice"),), 0)
+
+    s = build(channels={"line": {"delay": 1, "detect": 2, "occupies": True}},
+              organisations={"plant": {"staff": 1, "handlers": [
+                  {"on": "class_change", "send": [{"to": "authority", "kind": "notice"}]}]}, "authority": {}},
+              links=[{"from": "plant", "to": "authority", "channel": "line", "resend": {"after": "30m"}}],
+              outages=[{"target": "line", "start": 0, "end": 50}])
+    world = World(s, seed=1)
+    world.play("plant", Sender())
+    log = world.run()
+    assert [(e.t, e.n) for e in records(log, "calling")] == [(32.0, 1), (50.0, 1)]  # the rounds
+    assert compute_metrics(log, s)["notified:authority"] == 51.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from builders import build, mobilising
+from builders import build, mobilising, records
 
 from nukesim.graph import check_graph
 from nukesim.metrics import compute_metrics
@@ -66,3 +66,31 @@ def test_nothing_before_t0_counts_but_routine_work_runs():
     assert m["notified:registry"] != m["notified:registry"]  # no message: NaN
     assert 0 < m["utilization:registry"] <= 1
     assert m["callout_started"] == 0.0  # the accident still starts at t = 0
+
+
+def shift_office(warmup: str, start: str = "2026-03-16T08:00:00+00:00", change: str = "06:00"):
+    """An office (day 2, night 1) with a one-hour handover at 06:00, and routine work every 100
+    minutes from the start of the run, 10 minutes each; the day starts at 08:00 (t = 0)."""
+    s = with_office("1h", measurement={"warmup": warmup}, start=start)
+    data = s.model_dump(by_alias=True)
+    data["organisations"]["registry"] = {
+        "staff": {"day": 2, "night": 1}, "shifts": {"changes": [change], "handover": "1h"},
+        "background": {"interarrival": 100, "duration": 10}}
+    return build(**{k: data[k] for k in ("organisations", "links", "team", "measurement", "start")})
+
+
+def test_the_staff_calendar_runs_through_the_warm_up():
+    # From 05:00 (t = -180, night: 1 on duty), the 06:00 handover (-120 to -60) leaves nobody; the
+    # day shift (2) comes at 08:00 (t = 0). The first routine task, at -80, waits for the handover.
+    s = shift_office("3h")
+    log = simulate(s, seed=1)
+    staff = [(e.t, e.n) for e in records(log, "staff", "registry") if e.t <= 0]
+    assert staff == [(-180.0, 1), (-120.0, 0), (-60.0, 1), (0.0, 2)]
+    first = [(e.type, e.t) for e in log if e.org == "registry" and e.type in ("queued", "started")][:2]
+    assert first == [("queued", -80.0), ("started", -60.0)]
+
+
+def test_a_handover_begun_before_the_start_still_holds_at_the_start():
+    # t = 0 at 00:10: the handover begun at 23:30 the day before runs until 00:30 (t = 20)
+    log = simulate(shift_office("0m", "2026-03-17T00:10:00+00:00", "23:30"), seed=1)
+    assert [(e.t, e.n) for e in records(log, "staff", "registry")][:2] == [(0.0, 0), (20.0, 1)]

@@ -81,6 +81,8 @@ CASES = [
     ("unit_without_mix", 45, 5, "team.units",
      ["no member group has a share", "responders has none"]),
     ("repage_after_zero", 44, 43, "team.callout.repage.after", ["must be positive"]),
+    ("leave_after_without_seats", 53, 13, "team.vehicles",
+     ["leave_after is a deadline for vehicles with seats", "give seats too"]),
     ("unknown_unit_member_group", 45, 61, "team.units.responders.members.nearbi",
      ["unknown member group 'nearbi'", "did you mean 'nearby'?"]),
     # the command graph (nukesim.graph), checked once every name resolves

@@ -23,17 +23,24 @@ The components (docs/attribution.md):
 - ``sending``: a message waiting, after its task was handled, for the sender's earlier calls of
   that task to be over (links that ``occupies`` the sender; zero otherwise);
 - ``transmission``: a message on its link — delay, failures, detection, retries, fallbacks, and
-  the waits between ``resend`` rounds;
+  the waits between ``resend`` rounds (and for a person free to make a round's call);
 - ``callout``: from the call-out's start until the limiting unit is ready (delay, acknowledgement,
   travel, re-pages);
 - ``loading``: vehicles still loading once the first unit was ready, when they were the last
   thing the team waited for;
-- ``deploy_wait``: the team ready, waiting for the deploy order;
+- ``seat_wait``: with ``vehicles.seats``, a vehicle with members aboard waiting for more until its
+  deadline (``leave_after`` from its first boarding, ``leave_by`` from the call-out's start);
+- ``deploy_wait``: the team (with seats, the vehicle) ready, waiting for the deploy order;
 - ``transit``: the drive to the site (``where``: the base that arrived last, with ``team.bases``).
 
 With ``team.bases`` a departure's path runs through the base that left (or arrived) last: its
 ``deploy_wait`` from the moment it could leave (as a convoy, when the base ready last was ready),
 and that base's last unit or its own ``loading`` (``where``: the base).
+
+With ``vehicles.seats`` a departure's path runs through the vehicle carrying the last member the
+units need (``departed``, ``on_site`` and the base records name it): its wait for the order, and
+why its doors closed (its last member's assembly or its loading when full; ``seat_wait`` at a
+deadline).
 
 A milestone's chain can pass through one organisation or link more than once; ``where`` names the
 organisation, the link (``sender->receiver``), the unit, or is empty.
@@ -60,6 +67,7 @@ from .events import (
     CALLOUT_STARTED,
     CLS,
     DETAIL,
+    KIND,
     MESSAGE,
     MESSAGE_RECEIVED,
     MESSAGE_SENT,
@@ -75,7 +83,10 @@ from .events import (
     TEAM_READY,
     UNIT,
     UNIT_READY,
+    VEHICLE_DEPARTED,
+    VEHICLE_READY,
     EventLog,
+    N,
 )
 from .scenario.metricdefs import milestone_names
 from .scenario.problems import unknown
@@ -87,7 +98,7 @@ if TYPE_CHECKING:
     from .scenario.models import Scenario
 
 COMPONENTS = ("class_wait", "queueing", "handling", "sending", "transmission", "holding", "callout",
-              "loading", "deploy_wait", "transit")
+              "loading", "seat_wait", "deploy_wait", "transit")
 """Every component, in the order a chain passes them."""
 
 CSV_COLUMNS = ("replication", "metric", "component", "where", "minutes")
@@ -122,6 +133,17 @@ class _Index:
         self.base_departed: dict[str, float] = {}
         self.base_on_site: dict[str, float] = {}
         self.team_ready_base = self.departed_base = self.on_site_base = ""
+        self.leave_after: dict[str, float | None] = {}
+        """With ``vehicles.seats``: each base's ``leave_after`` ("" for a team without bases)."""
+        if team is not None and (team.vehicles.seats is not None
+                                 or any(b.vehicles.seats is not None for b in team.bases.values())):
+            self.leave_after = {"": team.vehicles.leave_after,
+                                **{name: b.vehicles.leave_after for name, b in team.bases.items()}}
+        self.vehicle_ready: dict[int, tuple[float, str, str, str]] = {}
+        """With seats: vehicle number -> (closed, why, the unit of the member who closed it, base)."""
+        self.vehicle_departed: dict[int, float] = {}
+        self.milestone_vehicle: dict[tuple[str, str], int] = {}
+        """With seats: (record type, base or "") -> the vehicle carrying the member that completed it."""
         self.tasks: dict[int, list] = {}  # task id -> [org, message, queued, started, finished]
         self.messages: dict[int, list] = {}  # message id -> [sender, receiver, task, sent, received]
         self.notified: dict[str, int] = {}  # organisation -> the first message it received
@@ -162,15 +184,23 @@ class _Index:
             elif typ == TEAM_DEPARTED:
                 self.departed = t
                 self.departed_base = r[DETAIL]
+                self.milestone_vehicle[(typ, "")] = r[N]
             elif typ == TEAM_ON_SITE:
                 self.on_site = t
                 self.on_site_base = r[DETAIL]
+                self.milestone_vehicle[(typ, "")] = r[N]
             elif typ == BASE_READY:
                 self.base_ready[r[ORG]] = (t, r[UNIT])
             elif typ == BASE_DEPARTED:
                 self.base_departed[r[ORG]] = t
+                self.milestone_vehicle[(typ, r[ORG])] = r[N]
             elif typ == BASE_ON_SITE:
                 self.base_on_site[r[ORG]] = t
+                self.milestone_vehicle[(typ, r[ORG])] = r[N]
+            elif typ == VEHICLE_READY:
+                self.vehicle_ready[r[N]] = (t, r[KIND], r[UNIT], r[DETAIL])
+            elif typ == VEHICLE_DEPARTED:
+                self.vehicle_departed[r[N]] = t
 
     # A path is a tuple of steps ``(component, where, start, end)``, latest first. The paths of
     # the milestones share their beginnings (every team milestone starts with the call-out's
@@ -226,6 +256,33 @@ class _Index:
         first = min((u for u in self.base_units[limiting] if u in self.ready), key=self.ready.__getitem__)
         return (wait, ("loading", limiting, self.ready[first], ready), *self.unit_path(first))
 
+    def vehicle_path(self, n: int) -> tuple:
+        """With seats: back from vehicle ``n`` leaving. It waited for the deploy order after its doors
+        closed; they closed when it was full (its last member's assembly, or its own loading), or
+        ``leave_after`` after its first member boarded (``seat_wait``, then that member's assembly
+        or the loading), or at ``leave_by`` after the call-out (``seat_wait`` from the call-out)."""
+        assert self.callout is not None
+        closed, why, unit, base = self.vehicle_ready[n]
+        start, task = self.callout
+        head: tuple = (("deploy_wait", "", closed, self.vehicle_departed[n]),)
+        if why == "leave_by":
+            return (*head, ("seat_wait", base, start, closed), *self.task_path(task))
+        boarded = closed
+        if why == "leave_after":
+            boarded = closed - self.leave_after[base]
+            head = (*head, ("seat_wait", base, boarded, closed))
+        if unit:
+            return (*head, ("callout", unit, start, boarded), *self.task_path(task))
+        # the vehicle's loading was last; loading began when the base's first unit was ready
+        first = min((u for u in self.base_units[base] if u in self.ready), key=self.ready.__getitem__)
+        return (*head, ("loading", base, self.ready[first], boarded), *self.unit_path(first))
+
+    def vehicle_arrival_path(self, typ: str, base: str, arrived: float) -> tuple:
+        """With seats: the transit of the vehicle carrying the member who completed ``typ``."""
+        n = self.milestone_vehicle[(typ, base)]
+        base = self.vehicle_ready[n][3]
+        return (("transit", base, self.vehicle_departed[n], arrived), *self.vehicle_path(n))
+
     def path(self, metric: str, units: Iterable[str]) -> tuple | None:
         """The path of a milestone metric, latest step first; None if it did not happen."""
         prefix, _, name = metric.partition(":")
@@ -245,6 +302,14 @@ class _Index:
             if any(u not in self.ready for u in units):
                 return None
             return self.unit_path(max(units, key=self.ready.__getitem__))  # the first of equals
+        if prefix == "base_on_site" and self.leave_after:
+            return (self.vehicle_arrival_path(BASE_ON_SITE, name, self.base_on_site[name])
+                    if name in self.base_on_site else None)
+        if prefix in ("team_departed", "team_on_site") and self.leave_after:
+            if prefix == "team_departed":
+                return None if self.departed is None else self.vehicle_path(
+                    self.milestone_vehicle[(TEAM_DEPARTED, "")])
+            return None if self.on_site is None else self.vehicle_arrival_path(TEAM_ON_SITE, "", self.on_site)
         if prefix == "base_on_site":
             if name not in self.base_on_site:
                 return None

@@ -101,6 +101,9 @@ MEMBER_ACKNOWLEDGED = "acknowledged"
 MEMBER_ASSEMBLED = "assembled"
 UNIT_READY = "unit_ready"
 VEHICLE_LOADED = "vehicle_loaded"
+VEHICLE_READY = "vehicle_ready"
+VEHICLE_DEPARTED = "vehicle_departed"
+VEHICLE_ON_SITE = "vehicle_on_site"
 TEAM_READY = "team_ready"
 BASE_READY = "base_ready"
 BASE_DEPARTED = "base_departed"
@@ -129,10 +132,12 @@ _MESSAGE = {"org": "sender", "kind": "message kind", "cls": "class", "message": 
 _TASK = {"org": "organisation", "kind": "kind handled, or `background`",
          "cls": "class (empty for background)", "message": "message that set it going (0 for background)",
          "task": "task id",
-         "handler": "handler index (-1 for background)"}
+         "handler": "handler index (-1 for background work, and for a resend round's call)"}
 _MEMBER = {"org": "member id", "kind": "member group", "cls": "class", "actor": "member id",
            "unit": "the member's unit", "n": "member number within its unit"}
 _TEAM = {"org": "team organisation", "cls": "class"}
+_SEATED = {"actor": "with seats: the member whose leaving (arrival) completed its unit's need last",
+           "unit": "with seats: that member's unit", "n": "with seats: the vehicle carrying that member"}
 
 
 def _types(*types: EventType) -> dict[str, EventType]:
@@ -159,8 +164,10 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType(TASK_QUEUED, "work arrives for the organisation's staff", _TASK),
     EventType(TASK_STARTED, "a person takes the work on", _TASK),
     EventType(TASK_FINISHED, "the work is done (and the handler's messages are sent)", _TASK),
-    EventType(CALLS_BEGIN, "the person who handled a task stays on to make its calls (links that `occupies`)",
-              {**_TASK, "n": "calls to make"}),
+    EventType(CALLS_BEGIN, "the person who handled a task stays on to make its calls, or a person takes on "
+              "a resend round's call (links that `occupies`)",
+              {**_TASK, "message": "message that set the task going; for a resend round, the message sent "
+               "again", "handler": "handler index (-1 for a resend round)", "n": "calls to make"}),
     EventType(CALLS_END, "that person's last call is over: the person is free again", _TASK),
     EventType(STAFF_CHANGED, "the number of people on duty changes",
               {"org": "organisation", "n": "staff level"}),
@@ -194,24 +201,37 @@ EVENT_TYPES: dict[str, EventType] = _types(
                "unit": "unit", "n": "members needed"}),
     EventType(VEHICLE_LOADED, "a vehicle is loaded",
               {**_TEAM, "n": "vehicle number", "detail": "its base (with team.bases)"}),
-    EventType(TEAM_READY, "the deploying units are ready and every vehicle loaded",
+    EventType(VEHICLE_READY, "with seats: a vehicle's doors close — it is full, or its deadline came",
+              {**_TEAM, "kind": "why: `full`, `leave_after` or `leave_by`",
+               "actor": "the member whose boarding closed it: the last aboard when full, the first aboard "
+                        "at `leave_after`; empty when the vehicle's loading did, and at `leave_by`",
+               "unit": "that member's unit", "n": "vehicle number", "detail": "its base (with team.bases)"}),
+    EventType(VEHICLE_DEPARTED, "with seats: a vehicle leaves (closed, and ordered if an order is needed)",
+              {**_TEAM, "task": "the deploy task (0 if none was needed)", "n": "vehicle number",
+               "detail": "its base (with team.bases)"}),
+    EventType(VEHICLE_ON_SITE, "with seats: a vehicle arrives on site",
+              {**_TEAM, "n": "vehicle number", "detail": "its base (with team.bases)"}),
+    EventType(TEAM_READY, "the deploying units are ready and every vehicle loaded (not with seats)",
               {**_TEAM, "unit": "the unit ready last, or empty when the vehicles were last",
                "n": "vehicles", "detail": "the base ready last (with team.bases)"}),
     EventType(BASE_READY, "with team.bases: the base's deploying units are ready and its vehicles loaded",
               {"org": "base", "cls": "class",
                "unit": "the base's deploying unit ready last, or empty when its vehicles were last",
                "n": "the base's vehicles", "detail": "base"}),
-    EventType(BASE_DEPARTED, "with team.bases: the base's part of the team leaves",
+    EventType(BASE_DEPARTED, "with team.bases: the base's part of the team leaves (with seats: the vehicle "
+              "carrying the last member its units need)",
               {"org": "base", "cls": "class", "task": "the deploy task (0 if none was needed)",
-               "detail": "base"}),
-    EventType(BASE_ON_SITE, "with team.bases: the base's part of the team arrives on site",
-              {"org": "base", "cls": "class", "detail": "base"}),
+               **_SEATED, "detail": "base"}),
+    EventType(BASE_ON_SITE, "with team.bases: the base's part of the team arrives on site (with seats: "
+              "the last member its units need)",
+              {"org": "base", "cls": "class", **_SEATED, "detail": "base"}),
     EventType(TEAM_DEPARTED, "the team leaves (ready, and ordered if an order is needed; with bases, "
-              "the last base leaves)",
+              "the last base leaves; with seats, the vehicle carrying the last member the units need)",
               {**_TEAM, "task": "the deploy task whose end gave the order (0 if none was needed)",
-               "detail": "the base that left last (with team.bases)"}),
-    EventType(TEAM_ON_SITE, "the team arrives on site (with bases, the last base arrives)",
-              {**_TEAM, "detail": "the base that arrived last (with team.bases)"}),
+               **_SEATED, "detail": "the base that left last (with team.bases)"}),
+    EventType(TEAM_ON_SITE, "the team arrives on site (with bases, the last base arrives; with seats, the "
+              "last member the units need)",
+              {**_TEAM, **_SEATED, "detail": "the base that arrived last (with team.bases)"}),
     EventType(ENDED, "the run ends", {"detail": "`horizon` or `done`"}),
 )
 """Every record type, in the order of docs/engine.md's table."""

@@ -180,6 +180,9 @@ _ACTIVITIES: dict[str, str] = {
     ev.MEMBER_ASSEMBLED: "member assembles",
     ev.UNIT_READY: "unit ready",
     ev.VEHICLE_LOADED: "load vehicle",
+    ev.VEHICLE_READY: "vehicle ready to leave",
+    ev.VEHICLE_DEPARTED: "vehicle departs",
+    ev.VEHICLE_ON_SITE: "vehicle arrives on site",
     ev.TEAM_READY: "team ready to leave",
     ev.TEAM_DEPARTED: "team departs",
     ev.TEAM_ON_SITE: "team arrives on site",
@@ -348,7 +351,7 @@ _FIELD_TYPES = {key: "integer" if kind == "int" else kind
                 for key, kind in zip(FIELDS, _VALUE_TYPES, strict=True)}
 _MESSAGE_TYPES = ev.MESSAGE_TYPES
 _TEAM_TYPES = frozenset({ev.CALLOUT_STARTED, ev.VEHICLE_LOADED, ev.TEAM_READY, ev.TEAM_DEPARTED,
-                         ev.TEAM_ON_SITE})
+                         ev.TEAM_ON_SITE, ev.VEHICLE_READY, ev.VEHICLE_DEPARTED, ev.VEHICLE_ON_SITE})
 
 
 class _Ids:

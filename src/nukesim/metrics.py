@@ -93,7 +93,7 @@ def _windowed(log: EventLog, scenario: Scenario, out: dict[str, float], a: float
             if a <= t < b:
                 queued[r[TASK]] = (r[ORG], t)
         elif typ in (TASK_STARTED, CALLS_BEGIN):
-            if typ == TASK_STARTED and r[TASK] in queued:
+            if r[TASK] in queued:  # a task, or a resend round's call (``calling``)
                 org, q = queued.pop(r[TASK])
                 acc = waits.setdefault(org, [0.0, 0])
                 acc[0] += min(t, b) - q
@@ -163,6 +163,11 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
                 level[2] += level[1] * (t - level[0])
                 level[0], level[1] = t, r[N]
         elif typ == CALLS_BEGIN:  # the person stays busy with the task's calls
+            q = queued.pop(r[TASK], None)
+            if q is not None:  # a resend round's call waited for a free person
+                acc = waits.setdefault(q[0], [0.0, 0])
+                acc[0] += t - q[1]
+                acc[1] += 1
             running[r[TASK]] = (r[ORG], t)
         elif typ == CALLS_END:
             org, started = running.pop(r[TASK])

@@ -44,7 +44,10 @@ from .events import (
     TEAM_DEPARTED,
     TEAM_ON_SITE,
     UNIT_READY,
+    VEHICLE_DEPARTED,
     VEHICLE_LOADED,
+    VEHICLE_ON_SITE,
+    VEHICLE_READY,
     EventLog,
 )
 from .scenario.durations import format_duration
@@ -94,6 +97,7 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
     staff_rows: list[int] = []
     fleet = team.vehicles.count + sum(b.vehicles.count for b in team.bases.values())
     departed_from: dict[str, float] = {}
+    vehicle_left: dict[int, float] = {}
     for e in log:
         t, typ, org, kind, cls = e.t, e.type, e.org, e.kind, e.cls
         if typ != STAFF_CHANGED and typ != ENDED and kind != BACKGROUND:
@@ -134,11 +138,15 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
         elif typ == STAFF_CHANGED:
             staff_rows.append(len(rows))
             row(t, org, f"{e.n} on duty", "")
+        elif typ == CALLS_BEGIN and e.handler < 0:  # a resend round's call (link ``occupies``)
+            waited = t - queued.get(e.task, t)
+            row(t, org, f"calls again: {about}",
+                f"waited {format_duration(waited)} for free staff" if waited else "")
         elif typ == CALLS_BEGIN:
             calls = f"{e.n} call{'s' if e.n != 1 else ''}"
             row(t, org, f"makes the calls of {about}", f"{calls}, one after another")
         elif typ == CALLS_END:
-            row(t, org, f"calls of {about} done", "free again")
+            row(t, org, f"{'call' if e.handler < 0 else 'calls'} of {about} done", "free again")
         elif typ == OUTAGE_APPLIED:
             row(t, org, "unavailable" if e.detail == "begins" else "available again", kind)
         elif typ == INJECT_APPLIED:
@@ -172,9 +180,25 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             if len(vehicles) == fleet:
                 row(t, org, "vehicles loaded", f"all {len(vehicles)}, the first at "
                     f"{format_time(scenario, vehicles[0])}")
+        elif typ == VEHICLE_READY:
+            why = {"full": "full", "leave_after": "its leave_after deadline",
+                   "leave_by": "the leave_by deadline"}[kind]
+            whose = (f" (boarding of {e.actor})" if e.actor else
+                     " (members waited for its loading)" if kind != "leave_by" else "")
+            row(t, e.detail or org, f"vehicle {e.n} ready to leave", why + whose)
+        elif typ == VEHICLE_DEPARTED:
+            vehicle_left[e.n] = t
+            row(t, e.detail or org, f"vehicle {e.n} leaves for the site", "")
+        elif typ == VEHICLE_ON_SITE:
+            row(t, e.detail or org, f"vehicle {e.n} on site",
+                f"after {format_duration(t - vehicle_left.get(e.n, t))} in transit")
         elif typ == TEAM_DEPARTED:
             departed = t
             deploy = team.deploy.units
+            if e.n:  # seats: the vehicle carrying the last member the units need
+                row(t, "team", "departs for the site", f"enough of every unit on its way: {e.actor} "
+                    f"in vehicle {e.n}")
+                continue
             row(t, "team", "departs for the site", "all units" if deploy == "all" else ", ".join(deploy))
         elif typ == BASE_READY:
             row(t, org, "base ready to leave", f"{e.n} vehicles loaded")
@@ -183,6 +207,8 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
             row(t, org, "leaves for the site", "")
         elif typ == BASE_ON_SITE:
             row(t, org, "on site", f"after {format_duration(t - departed_from.get(org, t))} in transit")
+        elif typ == TEAM_ON_SITE and e.n:  # seats
+            row(t, "team", "on site", f"enough of every unit: {e.actor} in vehicle {e.n}")
         elif typ == TEAM_ON_SITE:
             row(t, "team", "on site",
                 f"after {format_duration(t - departed)} in transit" if departed is not None else "")

@@ -8,6 +8,7 @@ organisation has at every moment of the horizon.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from .models import PERIODS, Calendar, Organisation, Scenario, in_window
@@ -37,9 +38,16 @@ def _period(cal: Calendar, when) -> str:
     return "day" if cal.day[0] <= minute < cal.day[1] else "night"
 
 
+def run_start(scenario: Scenario) -> float:
+    """When a run's clock starts: t = 0, or earlier by the ``measurement.warmup`` (as ``0.0 - warmup``,
+    so that no warm-up is 0.0, not -0.0). The calendar runs from then, warm-up included."""
+    return 0.0 - scenario.measurement.warmup
+
+
 def period_changes(scenario: Scenario) -> list[tuple[float, str]]:
-    """``(t, period)`` at 0 and at every change of period before the horizon."""
-    return _period_changes(scenario.calendar, scenario.start, scenario.horizon)
+    """``(t, period)`` at the start of the run (0, or minus the warm-up) and at every change of
+    period before the horizon."""
+    return _period_changes(scenario.calendar, scenario.start, scenario.horizon, run_start(scenario))
 
 
 def _minutes_after_midnight(start) -> float:
@@ -48,15 +56,21 @@ def _minutes_after_midnight(start) -> float:
     return (start - midnight).total_seconds() / 60
 
 
-def _period_changes(cal: Calendar, start, horizon: float) -> list[tuple[float, str]]:
-    out = [(0.0, _period(cal, start))]
+def _first_day(offset: float, begin: float) -> int:
+    """The local day (0: the day of t = 0) on which ``begin`` falls, less one: a handover that
+    began the day before may still be running at ``begin``."""
+    return math.floor((begin + offset) / MINUTES_PER_DAY) - 1
+
+
+def _period_changes(cal: Calendar, start, horizon: float, begin: float = 0.0) -> list[tuple[float, str]]:
+    out = [(begin, _period(cal, start + timedelta(minutes=begin)))]
     offset = _minutes_after_midnight(start)
     bounds = sorted({0.0, cal.day[0], cal.day[1], *(cal.late_night or ())})
-    day = 0
+    day = _first_day(offset, begin)
     while True:
         for b in bounds:
             t = day * MINUTES_PER_DAY + b - offset
-            if t <= 0:
+            if t <= begin:
                 continue
             if t >= horizon:
                 return out
@@ -67,11 +81,13 @@ def _period_changes(cal: Calendar, start, horizon: float) -> list[tuple[float, s
 
 
 def staff_schedule(scenario: Scenario, org: Organisation) -> list[tuple[float, int]]:
-    """``(t, staff on duty)`` at 0 and at every change before the horizon.
+    """``(t, staff on duty)`` at the start of the run (0, or minus the warm-up) and at every change
+    before the horizon.
 
-    Staff follow the period. For ``handover`` minutes after each shift change (the
-    organisation's own ``shifts``, else the calendar's) only ``during_handover`` of them (none,
-    by default) are free for accident work; then the new period's staff take over.
+    Staff follow the period, during a warm-up as after t = 0. For ``handover`` minutes after each
+    shift change (the organisation's own ``shifts``, else the calendar's) only
+    ``during_handover`` of them (none, by default) are free for accident work; then the new
+    period's staff take over.
     """
     cal = scenario.calendar
     if org.shifts is not None:
@@ -82,15 +98,16 @@ def staff_schedule(scenario: Scenario, org: Organisation) -> list[tuple[float, i
     level = {p: org.staff[p] for p in PERIODS}
     events: list[tuple[float, int]] = [(t, level[p]) for t, p in changes]
     if changes_at and handover > 0:
+        begin = run_start(scenario)
         offset = _minutes_after_midnight(scenario.start)
-        day = 0
+        day = _first_day(offset, begin)
         while day * MINUTES_PER_DAY - offset < scenario.horizon:
             for sc in changes_at:
                 t0 = day * MINUTES_PER_DAY + sc - offset
                 t1 = t0 + handover
-                if t1 <= 0 or t0 >= scenario.horizon:
+                if t1 <= begin or t0 >= scenario.horizon:
                     continue
-                events.append((max(t0, 0.0), HANDOVER_BEGINS))
+                events.append((max(t0, begin), HANDOVER_BEGINS))
                 events.append((t1, HANDOVER_ENDS))
             day += 1
     return _resolve(events, during)

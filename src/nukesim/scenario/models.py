@@ -505,6 +505,25 @@ class Vehicles(Model):
     """Time to load one vehicle."""
     loaders: Int = Field(default=1, ge=1, le=MAX_VEHICLES)
     """Vehicles that can be loaded at once (loading crews or bays)."""
+    seats: Int | None = Field(default=None, ge=1, le=MAX_TEAM)
+    """People one vehicle carries: members board in order of assembly and each vehicle leaves when
+    full or at its deadline (``sim/seats.py``); none: the team leaves as one once ready (as before)."""
+    leave_after: Duration | None = None
+    """With ``seats``: a vehicle leaves at the latest this long after its first member boarded."""
+    leave_by: Duration | None = None
+    """With ``seats``: every vehicle with anyone aboard leaves at the latest this long after the
+    call-out started; nobody boards later."""
+
+    @model_validator(mode="after")
+    def _seated(self) -> Vehicles:
+        if self.seats is None:
+            for name in ("leave_after", "leave_by"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} is a deadline for vehicles with seats; give seats too "
+                                     f"(people one vehicle carries), or remove {name}")
+        elif self.count == 0:
+            raise ValueError("seats needs vehicles to sit in: give count (the number of vehicles)")
+        return self
 
 
 class Base(Model):
@@ -632,7 +651,8 @@ class Measurement(Model):
 
     warmup: Duration = 0.0
     """Routine (background) work runs this long before t = 0, so the accident meets queues in
-    their steady state; nothing before t = 0 counts in any metric."""
+    their steady state, with the staff calendar (periods, shift changes) running from then too;
+    nothing before t = 0 counts in any metric."""
     until: Literal["end", "horizon"] | Duration = "end"
     """End of the window that starts at t = 0: ``end`` of the run (as before: it comes sooner when
     the team is quicker), the ``horizon``, or a duration (the run goes on at least that long)."""

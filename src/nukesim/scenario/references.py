@@ -162,6 +162,22 @@ def _check_bases(s: Scenario) -> Iterator[Problem]:
                       "to team.bases.<base>.vehicles")
     if not team.bases and team.departure != "convoy":
         yield Problem(("team", "departure"), "departure: per_base needs team.bases")
+    yield from _check_seats(s)
+
+
+def _check_seats(s: Scenario) -> Iterator[Problem]:
+    """With seats at one base, every base the team leaves from has them: vehicles leave one by one
+    (full or at a deadline), not as a base or a convoy."""
+    team = s.team
+    deploy = team.units if team.deploy.units == "all" else team.deploy.units
+    leaving = {team.units[u].base for u in deploy if u in team.units and team.units[u].base in team.bases}
+    seated = [b for b in team.bases if team.bases[b].vehicles.seats is not None]
+    if seated:
+        for b in team.bases:
+            if b in leaving and b not in seated:
+                yield Problem(("team", "bases", b, "vehicles"),
+                              f"base {seated[0]!r} has vehicles with seats, so every base the team leaves "
+                              f"from needs them (members board vehicles one by one); give {b!r} seats too")
 
 
 def _long_names(s: Scenario) -> Iterator[Problem]:

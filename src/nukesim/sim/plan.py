@@ -74,6 +74,8 @@ class BasePlan:
     transit: object
     vehicles_stream: str
     transit_stream: str
+    seat_transit_stream: str = "vehicle_transit"
+    """With ``vehicles.seats``: each vehicle's own transit, the j-th vehicle the j-th draw."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,8 @@ class TeamPlan:
     """Per group: the factor on travel by period (1 throughout for a group without ``slow_travel``)."""
     travel_slowdown_array: np.ndarray | None = field(default=None, compare=False)
     """Shape (groups, periods); None when every group's travel is slowed like its acknowledgement."""
+    seated: bool = False
+    """Vehicles with ``seats``: each leaves when full or at its deadline (``sim/seats.py``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +131,9 @@ class Plan:
     period_index: tuple[int, ...]
     """Per period change: the index of the new period in ``PERIODS`` (0 day, 1 night, 2 weekend,
     3 late night, 4 weekend night)."""
+    recallers: frozenset[str] = frozenset()
+    """Organisations that send over a link that both ``occupies`` them and ``resend``s: a resend
+    round is a call their staff must make."""
 
     def period_at(self, t: float) -> int:
         """Index of the calendar period at ``t`` in ``PERIODS``."""
@@ -172,6 +179,8 @@ def compile_plan(s: Scenario) -> Plan:
         team=_team(s),
         period_times=tuple(t for t, _ in changes),
         period_index=tuple(PERIODS.index(p) for _, p in changes),
+        recallers=frozenset(sender for (sender, _), link in links.items()
+                            if link.occupies and link.resend_after),
     )
 
 
@@ -267,6 +276,7 @@ def _team(s: Scenario) -> TeamPlan:
         convoy=team.departure == "convoy",
         travel_slowdown_array=None if travel_slowdown == slowdown else _frozen(
             np.asarray(travel_slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
+        seated=any(v.seats is not None for v in (team.vehicles, *(b.vehicles for b in team.bases.values()))),
     )
 
 
@@ -278,7 +288,7 @@ def _bases(team: Team, units: tuple[str, ...], deploy: tuple[str, ...]) -> tuple
         BasePlan(name, tuple(x for x, u in enumerate(units) if team.units[u].base == name),
                  tuple(units.index(u) for u in deploy if team.units[u].base == name), base.vehicles,
                  team.transit if base.transit is None else base.transit, f"vehicles:{name}",
-                 f"transit:{name}")
+                 f"transit:{name}", f"vehicle_transit:{name}")
         for name, base in team.bases.items())
 
 

@@ -133,7 +133,7 @@ class _Played:
 
     def start(self, task: tuple) -> None:
         """A person takes a task on: routine work as usual; a message goes to the player."""
-        pm = task[7]
+        pm = task[7] if task.__class__ is tuple else None  # else a resend round's call (world.py)
         if not isinstance(pm, PlayerMessage):
             self.normal_start(task)
             return

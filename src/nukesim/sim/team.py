@@ -12,6 +12,7 @@ which reads metrics alone, never builds them.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Callable
 from functools import partial
@@ -32,11 +33,15 @@ from ..events import (
     TEAM_ON_SITE,
     TEAM_READY,
     UNIT_READY,
+    VEHICLE_DEPARTED,
     VEHICLE_LOADED,
+    VEHICLE_ON_SITE,
+    VEHICLE_READY,
 )
 from ..scenario.distributions import Fixed
 from .clock import delay_until
 from .plan import BasePlan, Plan, TeamPlan
+from .seats import Boarding, board
 from .streams import Streams
 
 if TYPE_CHECKING:
@@ -373,7 +378,9 @@ class TeamMobilisation:
     own vehicles from the moment its first unit is ready, and is ready to leave once its deploying
     units are ready and its vehicles loaded. As a convoy, every base leaves when all are ready (and
     the order is in); ``per_base``, each leaves when it is. The team has departed when its last base
-    has left, and is on site when its last base has arrived.
+    has left, and is on site when its last base has arrived. With ``vehicles.seats`` the vehicles
+    leave one by one instead, each when full or at its deadline (``sim/seats.py``), and the team
+    has departed (is on site) when its units' needed members have.
     """
 
     def __init__(self, world: World) -> None:
@@ -406,6 +413,9 @@ class TeamMobilisation:
         """Bumped when injects change the call-out's outcome: events scheduled before are void."""
         self.units_done: set[int] = set()
         """Units that have become ready."""
+        self.seated = self.plan.seated
+        """Vehicles with ``seats``: each leaves when full or at its deadline (``sim/seats.py``); the
+        state of the boarding is made at the call-out (``_seats``), so other teams pay nothing."""
 
     def mobilise(self, cls: str, task: int = 0) -> None:
         """The team's organisation has acted on a mobilise order (``task``): start the call-out (once)."""
@@ -431,7 +441,11 @@ class TeamMobilisation:
         if self.vehicles_lost:
             self._drop_vehicles(self.vehicles_lost, now)
         self._list_vehicles()
-        self._schedule_bases(now)
+        if self.seated:
+            self._seats(now)
+            self._board(now)
+        else:
+            self._schedule_bases(now)
 
     def _list_vehicles(self) -> None:
         self.vehicles = [(t, base.name) for base in self.plan.bases for t in self.loaded.get(base.name, ())]
@@ -508,6 +522,10 @@ class TeamMobilisation:
         self._maybe_depart()
 
     def _maybe_depart(self) -> None:
+        if self.seated:
+            if self.result is not None:  # else the order came before the call-out: nobody aboard yet
+                self._depart_vehicles()
+            return
         if self.departed or (self.order_needed and not self.deploy_ordered):
             return
         if self.plan.convoy:
@@ -597,6 +615,9 @@ class TeamMobilisation:
         if self.result is None:
             self.vehicles_lost += count
             return
+        if self.seated:  # the vehicles whose doors have not closed yet; the others are on their way
+            self._lose_open_vehicles(count)
+            return
         if self.ready_to_leave:
             return  # the team is ready: what it has loaded leaves with it
         now = self.world.env.now
@@ -621,6 +642,161 @@ class TeamMobilisation:
                 world.pending += 1
                 world.env.timeout(delay_until(now, max(t, now)), (x, self.generation)).callbacks.append(
                     self._unit_ready)
-        if not self.ready_to_leave:
+        if self.seated:
+            self._board(now)
+        elif not self.ready_to_leave:
             self._schedule_bases(now)
         world.check_end()
+
+    # --- seats (``vehicles.seats``, sim/seats.py) ----------------------------------------------------
+
+    def _seats(self, now: float) -> None:
+        """The state of the boarding, from the call-out at ``now``."""
+        self.callout_time = now
+        self.closed: set[tuple[str, int]] = set()
+        """The vehicles (base, index among its vehicles) whose doors have closed."""
+        self.aboard: set[int] = set()
+        """The members aboard a closed vehicle (their seats are taken for good)."""
+        self.gone: set[tuple[str, int]] = set()
+        """Vehicles taken out of use by an inject after the call-out."""
+        self.waiting: list[Boarding] = []
+        """Closed vehicles waiting for the deploy order."""
+        self.seat_transit: dict[str, list[float]] = {}
+        """Per base, each vehicle's transit (stream ``vehicle_transit[:<base>]``)."""
+        self.left = [0] * len(self.plan.units)
+        self.arrived = [0] * len(self.plan.units)
+        """Per unit, its members who have left, and who have arrived."""
+
+    def _base_vehicles(self) -> list[tuple[BasePlan, int, list[float]]]:
+        """Per base: the number before its first vehicle's, and its vehicles' loaded times."""
+        out, offset = [], 0
+        for base in self.plan.bases:
+            loaded = self.loaded.get(base.name, [])
+            out.append((base, offset, loaded))
+            offset += len(loaded)
+        return out
+
+    def _board(self, now: float) -> None:
+        """Who boards which vehicle, and when each vehicle's doors close; schedule the closings.
+
+        Worked out again from ``now`` after an inject: the closed vehicles and their members
+        stand; the open ones are boarded again with the members and vehicles still there.
+        """
+        tp, world = self.plan, self.world
+        assembled = self.result.assembled.tolist()  # plain floats: record times are never numpy's
+        for base, offset, loaded in self._base_vehicles():
+            if not base.deploy_units or not loaded:
+                continue
+            v = base.vehicles
+            if base.name not in self.seat_transit:  # the j-th vehicle of the base: the j-th draw
+                transit = (np.full(v.count, base.transit.value) if isinstance(base.transit, Fixed)
+                           else base.transit.sample(world.streams.rng(base.seat_transit_stream), v.count))
+                self.seat_transit[base.name] = transit.tolist()
+            members = [m for x in base.deploy_units for m in range(*tp.unit_bounds[x])
+                       if assembled[m] < math.inf and m not in self.aboard]
+            members.sort(key=lambda m: (assembled[m], m))
+            vehicles = [(t, offset + j + 1) for j, t in enumerate(loaded)
+                        if (base.name, j) not in self.closed and (base.name, j) not in self.gone]
+            leave_by = None if v.leave_by is None else self.callout_time + v.leave_by
+            for b in board(vehicles, members, assembled, v.seats, v.leave_after, leave_by, base.name):
+                if b.closes < math.inf:
+                    closes = world.env.timeout(delay_until(now, max(b.closes, now)), (b, self.generation))
+                    closes.callbacks.append(self._vehicle_ready)
+
+    def _vehicle_ready(self, event) -> None:
+        b, generation = event.value
+        if generation != self.generation:
+            return  # an inject changed the boarding since this was scheduled
+        tp, world = self.plan, self.world
+        offset = next(o for base, o, _ in self._base_vehicles() if base.name == b.base)
+        self.closed.add((b.base, b.number - offset - 1))
+        self.aboard.update(b.aboard)
+        actor = tp.member_ids[b.actor] if b.actor >= 0 else ""
+        unit = tp.units[tp.unit_of[b.actor]] if b.actor >= 0 else ""
+        world.record((world.env.now, VEHICLE_READY, tp.organisation, b.why, self.cls, 0, 0, -1, "", "", "",
+                      actor, unit, b.number, b.base))
+        self.waiting.append(b)
+        self._depart_vehicles()
+
+    def _depart_vehicles(self) -> None:
+        """The closed vehicles leave, once the deploy order is in (if one is needed)."""
+        if self.order_needed and not self.deploy_ordered:
+            return
+        waiting, self.waiting = self.waiting, []
+        for b in waiting:
+            self._depart_vehicle(b)
+
+    def _tally(self, counts: list[int], b: Boarding) -> tuple[int, int]:
+        """Count ``b``'s members in ``counts`` per unit; the last of them (and its unit) to bring its
+        unit's count to the members it needs, or (-1, -1)."""
+        tp, last = self.plan, (-1, -1)
+        for m in b.aboard:
+            x = tp.unit_of[m]
+            counts[x] += 1
+            if counts[x] == tp.needed[x]:
+                last = (x, m)
+        return last
+
+    def _complete(self, counts: list[int], units) -> bool:
+        needed = self.plan.needed
+        return all(counts[x] >= needed[x] for x in units)
+
+    def _depart_vehicle(self, b: Boarding) -> None:
+        """A vehicle leaves. The team (a base) has departed when every deploying unit (of the base)
+        has its needed members on their way: the vehicle carrying the last of them."""
+        tp, world = self.plan, self.world
+        now = world.env.now
+        task = self.deploy_task if self.order_needed else 0
+        world.record((now, VEHICLE_DEPARTED, tp.organisation, "", self.cls, 0, task, -1, "", "", "", "", "",
+                      b.number, b.base))
+        self._milestone(self.left, b, BASE_DEPARTED, TEAM_DEPARTED, task)
+        offset = next(o for base, o, _ in self._base_vehicles() if base.name == b.base)
+        transit = self.seat_transit[b.base][b.number - offset - 1]
+        world.env.timeout(transit, b).callbacks.append(self._vehicle_on_site)
+
+    def _vehicle_on_site(self, event) -> None:
+        b = event.value
+        tp, world = self.plan, self.world
+        world.record((world.env.now, VEHICLE_ON_SITE, tp.organisation, "", self.cls, 0, 0, -1, "", "", "", "",
+                      "", b.number, b.base))
+        if self._milestone(self.arrived, b, BASE_ON_SITE, TEAM_ON_SITE, 0):
+            world.on_site = True
+            world.check_end()
+
+    def _milestone(self, counts: list[int], b: Boarding, base_type: str, team_type: str, task: int) -> bool:
+        """Count a vehicle's members (left or arrived); log the base's and the team's record when
+        this vehicle completes them. Whether it completed the team."""
+        tp, world = self.plan, self.world
+        now = world.env.now
+        base = next(p for p in tp.bases if p.name == b.base)
+        done_base = self._complete(counts, base.deploy_units)
+        done_team = self._complete(counts, tp.deploy_units)
+        x, m = self._tally(counts, b)
+        if x < 0:
+            return False
+        actor, unit = tp.member_ids[m], tp.units[x]
+        if self.named and not done_base and self._complete(counts, base.deploy_units):
+            world.record((now, base_type, b.base, "", self.cls, 0, task, -1, "", "", "", actor, unit,
+                          b.number, b.base))
+        if not done_team and self._complete(counts, tp.deploy_units):
+            if team_type == TEAM_DEPARTED:
+                self.departed = True
+            world.record((now, team_type, tp.organisation, "", self.cls, 0, task, -1, "", "", "", actor, unit,
+                          b.number, b.base))
+            return True
+        return False
+
+    def _lose_open_vehicles(self, count: int) -> None:
+        """With seats: ``count`` vehicles whose doors have not closed are out of use from now, the
+        last loaded first; a vehicle not loaded yet is never loaded. The rest board again."""
+        now = self.world.env.now
+        open_ = sorted(((t, base.name, j) for base, _, loaded in self._base_vehicles()
+                        for j, t in enumerate(loaded)
+                        if (base.name, j) not in self.closed and (base.name, j) not in self.gone),
+                       reverse=True)
+        for t, name, j in open_[:count]:
+            self.gone.add((name, j))
+            if t > now:
+                self.loaded[name][j] = math.inf  # never loaded: no record
+        self._list_vehicles()
+        self._reschedule(now, list(self.result.ready))

@@ -20,6 +20,8 @@ wait, and a replication of the China scenario runs some 150 tasks (docs/performa
 
 from __future__ import annotations
 
+from functools import partial
+
 import simpy
 
 from ..events import (
@@ -41,6 +43,7 @@ from ..events import (
     TASK_STARTED,
     EventLog,
 )
+from ..scenario.calendar import run_start
 from ..scenario.dispatch import HandlerState, dispatch
 from ..scenario.injects import outage_inject
 from ..scenario.models import CLASS_CHANGE, DEPLOY, MOBILISE, Scenario
@@ -77,6 +80,8 @@ class _Organisation:
         self.plan = plan
         self.name = plan.name
         start = world._start_task if plan.slowdown is None else world._start_slowed_task
+        if plan.name in world.plan.recallers:  # its resend rounds are calls for its staff too
+            start = partial(world._start_work, start)
         self.staff = DutyStaff(world.env, plan.name, plan.capacity, plan.schedule[0][1], world.records, start)
         handlers = [h for hs in plan.handlers.values() for h in hs]
         self.handling = {h.index: world.streams.sampler(f"handling:{plan.name}:h{h.index}", h.time)
@@ -93,6 +98,21 @@ class _Organisation:
             stream = f"background:{plan.name}"
             self.interarrival = world.streams.sampler(f"{stream}:interarrival", background.interarrival)
             self.duration = world.streams.sampler(f"{stream}:duration", background.duration)
+
+
+class _Recall:
+    """A resend round over a link that ``occupies`` the sender: a call one of the sender's staff
+    must make, waiting for a free person like any work."""
+
+    __slots__ = ("org", "message", "why", "task")
+
+    def __init__(self, org: _Organisation, message: tuple, why: str, task: int) -> None:
+        self.org = org
+        self.message = message
+        self.why = why
+        """``after`` or ``restored``: why the round is due (the ``resent`` record's detail)."""
+        self.task = task
+        """The call's own task id (its ``queued``, ``calling`` and ``calls_done`` records)."""
 
 
 class _Link:
@@ -115,8 +135,8 @@ class _Link:
 
 def start_time(scenario: Scenario) -> float:
     """When a World's clock starts: minus the warm-up, which runs before the initiating event
-    (t = 0) — as ``0.0 - warmup``, so that no warm-up is 0.0, not -0.0."""
-    return 0.0 - scenario.measurement.warmup
+    (t = 0); ``nukesim.scenario.calendar.run_start``, where the staff calendar starts too."""
+    return run_start(scenario)
 
 class World:
     """One replication of ``scenario``: build it, add injects and players if you like, then run it.
@@ -161,8 +181,9 @@ class World:
         """Per message sent again: the rounds started after the first."""
         self._held: dict[str, list[int]] = {}
         """Per channel under an outage: the messages waiting for it to come back."""
-        self._calls: dict[int, tuple[tuple, int]] = {}
-        """Per message a caller is making: the caller's task and the index of its next send."""
+        self._calls: dict[int, tuple[tuple, int] | _Recall] = {}
+        """Per message a caller is making: the caller's task and the index of its next send, or the
+        resend round's call."""
         self._links: dict[tuple[str, str], _Link] = {}
         self._end = env.event()
         self._over = False
@@ -486,7 +507,44 @@ class World:
         """The transmission of message ``ref`` is over (delivered, lost or left for a resend)."""
         waiting = self._calls.pop(ref, None)
         if waiting is not None:
-            self._next_call(*waiting)
+            if waiting.__class__ is _Recall:
+                self._recall_over(waiting)
+            else:
+                self._next_call(*waiting)
+
+    def _start_work(self, start, work) -> None:
+        """A person takes on ``work`` at an organisation that makes resend calls: a resend round's
+        call, or else a task (``start``)."""
+        if work.__class__ is _Recall:
+            self._start_recall(work)
+        else:
+            start(work)
+
+    def _queue_recall(self, message: tuple, why: str) -> None:
+        """A resend round is due on a link that ``occupies`` the sender: like the first round, it
+        needs one of the sender's staff, and waits for a free person (accident work, in turn)."""
+        sender, _, kind, cls, ref, _, _ = message
+        org = self.orgs[sender]
+        self._tasks += 1
+        call = _Recall(org, message, why, self._tasks)
+        self.record((self.env.now, TASK_QUEUED, sender, kind, cls, ref, call.task, -1, "", "", "", "", "",
+                     0, ""))
+        org.staff.take(ACCIDENT_WORK, call)
+
+    def _start_recall(self, call: _Recall) -> None:
+        message = call.message
+        sender, kind, cls, ref = message[0], message[2], message[3], message[4]
+        self.record((self.env.now, CALLS_BEGIN, sender, kind, cls, ref, call.task, -1, "", "", "", "", "",
+                     1, ""))
+        self._calls[ref] = call
+        self._resend_now(message, call.why)
+
+    def _recall_over(self, call: _Recall) -> None:
+        """The round's call is over (delivered, or every channel failed again): the person is free."""
+        message = call.message
+        self.record((self.env.now, CALLS_END, message[0], message[2], message[3], message[4], call.task, -1,
+                     "", "", "", "", "", 0, ""))
+        call.org.staff.release()
 
     # --- messages ---------------------------------------------------------------------------------
 
@@ -571,7 +629,7 @@ class World:
         the moment a channel of the link comes back from an outage — or give up after the last round."""
         ref, link = message[4], message[5]
         rounds = self._rounds.get(ref, 0)
-        if self._calls:  # the caller hangs up; a later round needs nobody's time
+        if self._calls:  # the caller hangs up; a later round needs a caller again (``occupies``)
             self._call_over(ref)
         if rounds >= link.plan.resend_rounds:
             sender, to, kind, cls, _, _, task = message
@@ -601,7 +659,13 @@ class World:
 
     def _resend(self, ref: int, why: str) -> None:
         message = self._resending.pop(ref)
-        sender, to, kind, cls, _, link, task = message
+        if message[5].plan.occupies:
+            self._queue_recall(message, why)
+        else:
+            self._resend_now(message, why)
+
+    def _resend_now(self, message: tuple, why: str) -> None:
+        sender, to, kind, cls, ref, link, task = message
         self.record((self.env.now, MESSAGE_RESENT, sender, kind, cls, ref, task, -1, sender, to,
                      link.plan.channels[0].name, "", "", self._rounds[ref], why))
         self._attempt(message, 0, 0)
