@@ -115,3 +115,14 @@ def test_the_run_summary_shows_days_and_sub_minute_values_in_the_one_format():
     m = summarise([0.04, 30.0, 1440 + 22.0])
     cells = [str(c._cells[0]) for c in _summary_table(Summary("s", 1, 3, {"team_on_site": m}, [])).columns]
     assert cells[0] == "team_on_site" and cells[-1] == "1d 0h22m" and cells[3] == format_duration(m.mean)
+
+
+def test_the_wall_clock_reads_the_minute_it_is_in():
+    from datetime import datetime, timedelta, timezone
+
+    from nukesim.scenario.durations import format_clock
+
+    start = datetime(2026, 3, 16, 10, 0, tzinfo=timezone(timedelta(hours=8)))  # a Monday
+    assert (format_duration(206.6), format_clock(start, 206.6)) == ("3h27m", "Mon 13:26")
+    assert format_clock(start, 14 * 60 - 0.2) == "Mon 23:59"
+    assert format_clock(start, 14 * 60) == "Tue 00:00"

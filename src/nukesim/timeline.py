@@ -11,8 +11,6 @@ plain strings, so any front end (the CLI prints them with rich) can lay them out
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from .events import (
     ACCIDENT,
     BACKGROUND,
@@ -50,7 +48,7 @@ from .events import (
     VEHICLE_READY,
     EventLog,
 )
-from .scenario.durations import format_duration
+from .scenario.durations import format_clock, format_duration
 from .scenario.models import Scenario
 
 Row = tuple[str, str, str, str]
@@ -58,8 +56,7 @@ Row = tuple[str, str, str, str]
 
 def format_time(scenario: Scenario, t: float) -> str:
     """``'52.0m Mon 10:52'``: the time since t = 0 and the wall clock in the start's zone."""
-    clock = scenario.start + timedelta(minutes=t)
-    return f"{format_duration(t)} {clock:%a %H:%M}"
+    return f"{format_duration(t)} {format_clock(scenario.start, t)}"
 
 
 class _Unit:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ..scenario.durations import format_clock
 
 HOURS_LABEL = "hours since the initiating event (t = 0)"
 
@@ -29,8 +31,7 @@ def wall_clock_axis(ax, start: datetime | None, label: bool = True, ticks: int =
 
 
 def wall_clock(start: datetime, hours: float) -> str:
-    clock = start + timedelta(hours=hours)
-    return f"{clock:%a %H:%M}"
+    return format_clock(start, hours * 60)
 
 
 def utc_offset(start: datetime) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -98,6 +99,12 @@ def format_duration(minutes: float, *, signed: bool = False, fine: bool = False)
     hours, mins = divmod(rest, round(60 / step))
     text = f"{hours}h{mins * step:05.2f}m" if fine else f"{hours}h{mins:02d}m"
     return sign + (f"{days}d {text}" if days else text)
+
+
+def format_clock(start: datetime, minutes: float) -> str:
+    """``'Mon 13:26'``: the wall clock ``minutes`` after ``start``, read as a clock reads — the
+    minute it is in (206.6 min after 10:00 is 13:26, while the elapsed time rounds to ``3h27m``)."""
+    return f"{start + timedelta(minutes=minutes):%a %H:%M}"
 
 
 def format_time_value(minutes: float | None) -> str:
