@@ -71,19 +71,19 @@ def _record(world: World, inject, org: str = "", kind: str = "", cls: str = "", 
 def apply(world: World, inject) -> None:
     """Make the change ``inject`` describes, now."""
     if isinstance(inject, OrganisationUnavailable):
-        world._outage(inject.organisation, "organisation", True)
+        world.outage(inject.organisation, "organisation", True)
         if inject.for_ is not None:
-            _later(world, inject.for_, lambda: world._outage(inject.organisation, "organisation", False))
+            _later(world, inject.for_, lambda: world.outage(inject.organisation, "organisation", False))
     elif isinstance(inject, OrganisationAvailable):
-        if world.orgs[inject.organisation].staff._outages:
-            world._outage(inject.organisation, "organisation", False)
+        if world.orgs[inject.organisation].staff.out_of_service:
+            world.outage(inject.organisation, "organisation", False)
     elif isinstance(inject, ChannelFails):
-        world._outage(inject.channel, "channel", True)
+        world.outage(inject.channel, "channel", True)
         if inject.for_ is not None:
-            _later(world, inject.for_, lambda: world._outage(inject.channel, "channel", False))
+            _later(world, inject.for_, lambda: world.outage(inject.channel, "channel", False))
     elif isinstance(inject, ChannelRecovers):
-        if world._down[inject.channel]:
-            world._outage(inject.channel, "channel", False)
+        if world.channel_down(inject.channel):
+            world.outage(inject.channel, "channel", False)
     elif isinstance(inject, LinkCut):
         _cut(world, inject, True)
         if inject.for_ is not None:
@@ -128,16 +128,15 @@ def _class_change(world: World, inject: ClassChangeInject) -> None:
 
 def _report(world: World, inject: Report) -> None:
     cls = inject.class_ or world.current_class or world.scenario.classes[0]
-    world._messages += 1
-    ref = world._messages
+    ref = world.next_message_id()
     _record(world, inject, org=inject.to, kind=inject.kind, cls=cls, receiver=inject.to, message=ref,
             sender=inject.from_, channel=inject.note)
-    world._receive(inject.to, inject.kind, cls, ref, inject.from_, "inject", 0)
+    world.deliver(inject.to, inject.kind, cls, inject.from_, "inject", ref)
 
 
 def _surge(world: World, inject: Surge) -> None:
     org = world.orgs[inject.organisation]
     _record(world, inject, org=org.name, n=inject.tasks)
     for _ in range(inject.tasks):
-        world._tasks += 1
-        world._queue_task((org, BACKGROUND, "", world._tasks, 0, -1, inject.duration, None), BACKGROUND_WORK)
+        world.queue_task((org, BACKGROUND, "", world.next_task_id(), 0, -1, inject.duration, None),
+                         BACKGROUND_WORK)

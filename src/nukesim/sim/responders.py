@@ -126,10 +126,10 @@ class _Played:
             allowed.append(Action(CALLOUT if kind == MOBILISE else DEPLOY_TEAM))
         allowed += [Action(ACKNOWLEDGE), Action(HOLD)]
         world.inflight += 1
-        world._tasks += 1
-        pm = PlayerMessage(org.name, kind, cls, sender, ref, world._tasks, world.env.now,
+        task = world.next_task_id()
+        pm = PlayerMessage(org.name, kind, cls, sender, ref, task, world.env.now,
                            doctrine=tuple(dict.fromkeys(doctrine)), allowed=tuple(allowed))
-        world._queue_task((org, kind, cls, world._tasks, ref, -1, 0.0, pm), ACCIDENT_WORK)
+        world.queue_task((org, kind, cls, task, ref, -1, 0.0, pm), ACCIDENT_WORK)
 
     def start(self, task: tuple) -> None:
         """A person takes a task on: routine work as usual; a message goes to the player."""

@@ -92,6 +92,11 @@ class DutyStaff:
         self._outages += 1 if begins else -1
         self._apply()
 
+    @property
+    def out_of_service(self) -> bool:
+        """Whether an outage of the organisation is under way."""
+        return self._outages > 0
+
     def _apply(self) -> None:
         self._wanted = want = self.capacity if self._outages else self.capacity - self._scheduled
         if self._blocked > want:  # people come on duty: their slots are free for waiting work

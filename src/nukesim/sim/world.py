@@ -331,7 +331,8 @@ class World:
             ShiftChange(self.env, delay_until(t, schedule[org.next_change][0]), org).callbacks.append(
                 self._staff_change)
 
-    def _outage(self, target: str, what: str, begins: bool) -> None:
+    def outage(self, target: str, what: str, begins: bool) -> None:
+        """An organisation's or a channel's outage (``what``) begins or ends, now (injects)."""
         self.record((self.env.now, OUTAGE_APPLIED, target, what, "", 0, 0, -1, "", "", "", "", "", 0,
                      "begins" if begins else "ends"))
         if what == "organisation":
@@ -367,8 +368,26 @@ class World:
     def deliver_class_change(self, cls: str) -> None:
         """The plant's class is now ``cls``: the accident tells the site."""
         self.current_class = cls
+        self.deliver(self.scenario.accident.site, CLASS_CHANGE, cls, ACCIDENT, "")
+
+    def channel_down(self, channel: str) -> bool:
+        """Whether ``channel`` is out of service now."""
+        return bool(self._down[channel])
+
+    def next_message_id(self) -> int:
         self._messages += 1
-        self._receive(self.scenario.accident.site, CLASS_CHANGE, cls, self._messages, ACCIDENT, "", 0)
+        return self._messages
+
+    def next_task_id(self) -> int:
+        self._tasks += 1
+        return self._tasks
+
+    def deliver(self, to: str, kind: str, cls: str, sender: str, channel: str, ref: int = 0) -> int:
+        """A message that comes from outside the links (the accident, an inject's report) arrives
+        at ``to`` now; its id (``ref``, or a new one)."""
+        ref = ref or self.next_message_id()
+        self._receive(to, kind, cls, ref, sender, channel, 0)
+        return ref
 
     def _receive(self, name: str, kind: str, cls: str, ref: int, sender: str, channel: str,
                  task: int) -> None:
@@ -400,7 +419,7 @@ class World:
     def _fire(self, org: _Organisation, h: HandlerPlan, cls: str, ref: int) -> None:
         self.inflight += 1
         self._tasks += 1
-        self._queue_task((org, h.on, cls, self._tasks, ref, h.index, org.handling[h.index](), h),
+        self.queue_task((org, h.on, cls, self._tasks, ref, h.index, org.handling[h.index](), h),
                          ACCIDENT_WORK)
 
     # A task is a tuple (organisation, kind, class, task id, message id, handler index, duration,
@@ -411,7 +430,8 @@ class World:
     # event. ``duration`` is drawn when the task is queued, so the order of draws does not depend
     # on who is free.
 
-    def _queue_task(self, task: tuple, priority: int) -> None:
+    def queue_task(self, task: tuple, priority: int) -> None:
+        """Queue ``task`` (the tuple above) for its organisation's duty staff at ``priority``."""
         org, kind, cls, ref, message, handler, _, _ = task
         self.record((self.env.now, TASK_QUEUED, org.name, kind, cls, message, ref, handler, "", "", "", "",
                      "", 0, ""))
@@ -460,7 +480,7 @@ class World:
         """A piece of routine work arrives, below accident work; the next one is on its way."""
         org = event.value
         self._tasks += 1
-        self._queue_task((org, BACKGROUND, "", self._tasks, 0, -1, org.duration(), None), BACKGROUND_WORK)
+        self.queue_task((org, BACKGROUND, "", self._tasks, 0, -1, org.duration(), None), BACKGROUND_WORK)
         self.env.timeout(org.interarrival(), org).callbacks.append(self._background_arrival)
 
     # --- calls that keep the caller busy (``occupies``) ----------------------------------------------
