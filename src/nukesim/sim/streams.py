@@ -51,12 +51,15 @@ def block(key: bytes, name: str, b: int = 0) -> bytes:
 
 
 def uniforms(digest: bytes) -> list[float]:
-    """The eight uniform numbers of a block, in (0, 1), last first (a stack to pop).
+    """The eight uniform numbers of a block, in (0, 1), in order: each 64-bit word's top 53 bits,
+    centred in their interval (``unit``), so that no number is 0 or 1 and an inverse CDF is finite
+    at every one of them."""
+    return [unit(w) for w in _WORDS(digest)]
 
-    Each word's top 53 bits, centred in their interval, so that no number is 0 or 1 and an
-    inverse CDF is finite at every one of them.
-    """
-    return [((w >> 11) + 0.5) * _UNIT for w in reversed(_WORDS(digest))]
+
+def unit(word: int) -> float:
+    """The uniform number in (0, 1) of a 64-bit word."""
+    return ((word >> 11) + 0.5) * _UNIT
 
 
 class _StreamSeed(ISeedSequence):
@@ -128,13 +131,11 @@ class _Constant:
         return self.value
 
 
-def _same(u: float) -> float:
-    return u
-
-
 class _Draws:
     """Draws of one distribution from one stream: its first block's eight numbers, one at a time,
-    then batches from a generator seeded with its second block (stacks, last first)."""
+    then batches from a generator seeded with its second block (stacks, last first). Nothing is
+    worked out before the first draw: a replication opens samplers it never draws from (the
+    fallback channels of links that never fail)."""
 
     __slots__ = ("_key", "_name", "_dist", "_ppf", "_first", "_stack", "_rng", "_size")
 
@@ -142,22 +143,23 @@ class _Draws:
         self._key = key
         self._name = name
         self._dist = dist
-        self._ppf = _same if dist is None else dist.scalar_ppf()
-        self._first: list[float] | None = None
+        self._first: list[int] | None = None
         self._stack: list[float] = []
-        self._rng: Generator | None = None
-        self._size = _FIRST_BATCH
 
     def __call__(self) -> float:
         first = self._first
-        if first:
-            return self._ppf(first.pop())
+        if first:  # words of the first block, last first
+            return self._ppf(((first.pop() >> 11) + 0.5) * _UNIT)  # unit(), inlined
         stack = self._stack
         if stack:
             return stack.pop()
         if first is None:  # the first draw: open the stream
-            self._first = first = uniforms(block(self._key, self._name))
-            return self._ppf(first.pop())
+            dist = self._dist
+            self._ppf = ppf = _same if dist is None else dist.scalar_ppf()
+            self._first = first = list(_WORDS(block(self._key, self._name)))
+            first.reverse()
+            self._rng, self._size = None, _FIRST_BATCH
+            return ppf(unit(first.pop()))
         if self._rng is None:
             self._rng = generator(block(self._key, self._name, 1))
         u = self._rng.random(self._size)
@@ -165,3 +167,7 @@ class _Draws:
         stack.extend(batch[::-1].tolist())
         self._size = min(2 * self._size, _MAX_BATCH)
         return stack.pop()
+
+
+def _same(u: float) -> float:
+    return u
