@@ -103,7 +103,7 @@ def member_draws(tp: TeamPlan, team: Team, streams: Streams,
         rng = streams.rng(f"members:{part}")
         rng.random(out=drawn[start:stop])
         if again is not None:
-            rng.bit_generator.advance(REPAGE_OFFSET)
+            rng.bit_generator.advance(REPAGE_OFFSET - 3 * (stop - start))
             rng.random(out=again[start:stop])
     ack, travel = np.empty(n), np.empty(n)
     group_of = tp.group_of_array
