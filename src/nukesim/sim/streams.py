@@ -10,13 +10,14 @@ batches and shift each other's numbers whenever one is used more (a fallback cha
 so ``Streams`` refuses to hand a name out twice. Every draw is one uniform number turned into a
 duration by the distribution's inverse CDF, so the n-th draw of a stream is its n-th number.
 
-A replication opens some 60 streams and most give one to eight numbers, so what a stream costs
-to open is what matters. Its numbers are blocks of BLAKE2b, keyed by the replication's key:
-block ``b`` of stream ``name`` is ``blake2b(name, key, salt=b)``, eight 64-bit words, eight
-uniform numbers. The first block serves a stream's first eight draws — one hash, no generator;
-a stream that goes on (routine background work) seeds a ``PCG64`` with its second block and
-draws batches of growing size from it (16, 32, … 1024). Vectorised draws (``rng``: the call-out's
-blocks of members, the vehicles) come from a ``PCG64`` seeded with the stream's first block.
+A China replication draws from some 64 streams (of 80 it names) and most give one to eight
+numbers, so what a stream costs to open is what matters. Its numbers are blocks of BLAKE2b,
+keyed by the replication's key: block ``b`` of stream ``name`` is ``blake2b(name, key, salt=b)``,
+eight 64-bit words, eight uniform numbers. The first block serves a stream's first eight draws —
+one hash, no generator; a stream that goes on (routine background work) seeds a ``PCG64`` with
+its second block and draws batches of growing size from it (16, 32, … 1024). Vectorised draws
+(``rng``: the call-out's blocks of members, the vehicles) come from a ``PCG64`` seeded with the
+stream's first block. docs/engine.md ("Random numbers") gives the layout of every stream.
 """
 
 from __future__ import annotations
