@@ -138,6 +138,6 @@ def test_a_stream_serves_one_sequence_only():
     streams.sampler("link:a->b:attempts", None)
     with pytest.raises(ValueError, match="already in use"):
         streams.sampler("link:a->b:attempts", None)
-    streams.rng("members:g:reach")
+    streams.rng("members:g:near")
     with pytest.raises(ValueError, match="already in use"):
-        streams.rng("members:g:reach")
+        streams.rng("members:g:near")
