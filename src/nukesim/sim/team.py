@@ -93,8 +93,9 @@ def member_draws(tp: TeamPlan, team: Team, streams: Streams,
     Each unit's members of each group (``tp.unit_groups``) draw from one stream of their own,
     ``members:<unit>:<group>``: three numbers per member in member order (reach, acknowledge,
     travel; the times by the group's inverse CDFs), then, from number ``REPAGE_OFFSET`` on,
-    ``repages`` per member. Member j's numbers depend on nothing but j: resizing a unit, or changing
-    its mix, moves no other unit's numbers, nor its first members'.
+    ``repages`` per member. The j-th member of a unit's group gets the same numbers whatever the
+    unit's size: resizing a unit, or changing its mix, moves no other unit's numbers, nor those of
+    the members its groups keep.
     """
     n = len(tp.member_ids)
     drawn = np.empty((n, 3))
