@@ -75,6 +75,7 @@ def test_common_random_numbers_across_an_unrelated_parameter(minimal):
 def test_turnout_draws_do_not_depend_on_the_command_chain(minimal):
     """A slower authority shifts the call-out but leaves each member's turnout untouched."""
     slow = apply_overrides(minimal, ["organisations.authority.handlers.1.time=45m"])
+    called = 0
     for r in range(20):
         a, b = simulate(minimal, seed=6, replication=r), simulate(slow, seed=6, replication=r)
 
@@ -83,9 +84,10 @@ def test_turnout_draws_do_not_depend_on_the_command_chain(minimal):
             return {rec[2]: rec[0] - paged[rec[2]] for rec in log.records if rec[1] == "assembled"}
 
         ta, tb = turnout(a), turnout(b)
-        assert len(ta) >= 5, "the team must have been called out"
+        called += len(ta) >= 5  # not when the mobilise order is lost (every channel failed): both alike
         assert ta.keys() == tb.keys(), "both pages fall in the day period: the same members come"
         assert all(abs(ta[m] - tb[m]) < 1e-9 for m in ta)
+    assert called >= 15, "the team must have been called out in most replications"
 
 
 def test_a_fallback_channel_change_does_not_move_the_primary_channels_draws():
@@ -136,6 +138,6 @@ def test_a_stream_serves_one_sequence_only():
     streams.sampler("link:a->b:attempts", None)
     with pytest.raises(ValueError, match="already in use"):
         streams.sampler("link:a->b:attempts", None)
-    streams.rng("members:g:reach")
+    streams.rng("members:g:near")
     with pytest.raises(ValueError, match="already in use"):
-        streams.rng("members:g:reach")
+        streams.rng("members:g:near")

@@ -80,7 +80,8 @@ def test_each_try_reaches_with_the_period_probability_independently(method):
 
 
 def test_repage_draws_leave_every_first_page_draw_where_it_was():
-    """A new stream per group (repage:<group>): adding re-pages moves no existing draw."""
+    """Re-pages draw from their own part of each member stream (from number 2**64 on): adding
+    re-pages moves no existing draw."""
     member = {"share": 1.0, "reachable": 0.7, "acknowledge": {"dist": "exponential", "mean": 3},
               "travel": {"dist": "lognormal", "median": 20, "p90": 45}}
     team = {"callout": {"delay": 2}, "units": {"u": {"size": 30, "ready_at": 0.5}},

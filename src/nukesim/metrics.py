@@ -10,6 +10,7 @@ statistics, never dropped. See docs/engine.md for the exact definitions.
 from __future__ import annotations
 
 import math
+import weakref
 
 from .events import (
     ACCIDENT,
@@ -37,6 +38,19 @@ from .scenario.metricdefs import metric_names
 from .scenario.models import Scenario
 
 NAN = float("nan")
+
+_EMPTY: dict[int, dict[str, float]] = {}
+"""Per scenario (by id, while it lives): every metric name with NaN, copied for each replication
+(listing the names takes longer than the rest of a replication's set-up)."""
+
+
+def _empty(scenario: Scenario) -> dict[str, float]:
+    key = id(scenario)
+    empty = _EMPTY.get(key)
+    if empty is None:
+        empty = _EMPTY[key] = dict.fromkeys(metric_names(scenario), NAN)
+        weakref.finalize(scenario, _EMPTY.pop, key, None)
+    return dict(empty)
 
 _WANTED = frozenset({MESSAGE_RECEIVED, TASK_QUEUED, TASK_STARTED, TASK_FINISHED, STAFF_CHANGED,
                      CALLOUT_STARTED, UNIT_READY, TEAM_DEPARTED, TEAM_ON_SITE, ENDED, CALLS_BEGIN,
@@ -125,7 +139,7 @@ def _windowed(log: EventLog, scenario: Scenario, out: dict[str, float], a: float
 
 def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
     """Every metric of ``scenario`` for one replication, ``NaN`` where it did not happen."""
-    out = dict.fromkeys(metric_names(scenario), NAN)
+    out = _empty(scenario)
     notified: dict[str, float] = {}
     firsts: dict[str, float] = {}
     queued: dict[int, tuple[str, float]] = {}

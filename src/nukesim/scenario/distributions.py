@@ -5,6 +5,12 @@ distribution here is written with the parameters people quote and knows its own 
 the graph analysis) and how to draw samples from a ``numpy.random.Generator`` (used by the
 engine). A bare duration (``15m``) is a fixed, deterministic time.
 
+Every distribution is drawn by inverse transform: ``ppf(u)`` turns uniform numbers into
+durations (vectorised, for the call-out's blocks of members) and ``scalar_ppf()`` gives the same
+function for one float at a time (for the engine's one-at-a-time draws, where a numpy call would
+cost more than the arithmetic). One uniform per draw, whatever the distribution, means a draw is
+a fixed position of its stream: no rejection step can shift the numbers after it.
+
 Each class is a frozen pydantic model discriminated by ``dist``::
 
     {dist: exponential, mean: 10m}
@@ -14,14 +20,18 @@ Each class is a frozen pydantic model discriminated by ``dist``::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from statistics import NormalDist
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from scipy.special import gammaincinv, ndtri
 
 from .durations import Duration
 
 Z90 = 1.2815515655446004  # standard normal 0.9 quantile
+_STANDARD_NORMAL = NormalDist()
 
 
 class _Dist(BaseModel):
@@ -31,8 +41,17 @@ class _Dist(BaseModel):
     def mean(self) -> float:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # pragma: no cover
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - every subclass overrides
+        """The inverse CDF: the durations at probabilities ``u`` (uniform numbers in [0, 1))."""
         raise NotImplementedError
+
+    def scalar_ppf(self) -> Callable[[float], float]:  # pragma: no cover - every subclass overrides
+        """``ppf`` for one float in (0, 1), with its constants worked out once."""
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` draws: ``ppf`` of as many uniform numbers from ``rng``."""
+        return self.ppf(rng.random(size))
 
 
 class Fixed(_Dist):
@@ -45,8 +64,15 @@ class Fixed(_Dist):
     def mean(self) -> float:
         return self.value
 
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value)
+
+    def scalar_ppf(self) -> Callable[[float], float]:
+        value = self.value
+        return lambda u: value
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return np.full(size, self.value)
+        return np.full(size, self.value)  # nothing to draw
 
 
 class Uniform(_Dist):
@@ -66,8 +92,12 @@ class Uniform(_Dist):
     def mean(self) -> float:
         return (self.low + self.high) / 2
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.uniform(self.low, self.high, size)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.low + u * (self.high - self.low)
+
+    def scalar_ppf(self) -> Callable[[float], float]:
+        low, width = self.low, self.high - self.low
+        return lambda u: low + u * width
 
 
 class Triangular(_Dist):
@@ -88,8 +118,20 @@ class Triangular(_Dist):
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.triangular(self.low, self.mode, self.high, size)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        low, mode, high = self.low, self.mode, self.high
+        c = (mode - low) / (high - low)
+        u = np.asarray(u, dtype=float)
+        left = low + np.sqrt(u * (high - low) * (mode - low))
+        right = high - np.sqrt((1 - u) * (high - low) * (high - mode))
+        return np.where(u < c, left, right)
+
+    def scalar_ppf(self) -> Callable[[float], float]:
+        low, high = self.low, self.high
+        c = (self.mode - low) / (high - low)
+        a, b = (high - low) * (self.mode - low), (high - low) * (high - self.mode)
+        sqrt = math.sqrt
+        return lambda u: low + sqrt(u * a) if u < c else high - sqrt((1 - u) * b)
 
 
 class Exponential(_Dist):
@@ -109,8 +151,12 @@ class Exponential(_Dist):
     def mean(self) -> float:
         return self.mean_
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.exponential(self.mean_, size)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return -self.mean_ * np.log1p(-np.asarray(u, dtype=float))
+
+    def scalar_ppf(self) -> Callable[[float], float]:
+        mean, log1p = -self.mean_, math.log1p
+        return lambda u: mean * log1p(-u)
 
 
 class LogNormal(_Dist):
@@ -134,8 +180,12 @@ class LogNormal(_Dist):
     def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.lognormal(math.log(self.median), self.sigma, size)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.median * np.exp(self.sigma * ndtri(u))
+
+    def scalar_ppf(self) -> Callable[[float], float]:
+        median, sigma, exp, z = self.median, self.sigma, math.exp, _STANDARD_NORMAL.inv_cdf
+        return lambda u: median * exp(sigma * z(u))
 
 
 class Normal(_Dist):
@@ -161,13 +211,18 @@ class Normal(_Dist):
         survival = 0.5 * math.erfc(alpha / math.sqrt(2))
         return self.mean_ + self.sd * pdf / survival
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        out = rng.normal(self.mean_, self.sd, size)
-        bad = out < 0
-        while bad.any():
-            out[bad] = rng.normal(self.mean_, self.sd, int(bad.sum()))
-            bad = out < 0
-        return out
+    @property
+    def _below_zero(self) -> float:
+        """The probability the untruncated normal gives below zero: the truncation cuts it off."""
+        return _STANDARD_NORMAL.cdf(-self.mean_ / self.sd)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        lo = self._below_zero
+        return np.maximum(self.mean_ + self.sd * ndtri(lo + np.asarray(u, dtype=float) * (1 - lo)), 0.0)
+
+    def scalar_ppf(self) -> Callable[[float], float]:
+        mean, sd, lo, z = self.mean_, self.sd, self._below_zero, _STANDARD_NORMAL.inv_cdf
+        return lambda u: max(mean + sd * z(lo + u * (1 - lo)), 0.0)
 
 
 class Gamma(_Dist):
@@ -192,8 +247,12 @@ class Gamma(_Dist):
     def mean(self) -> float:
         return self.mean_
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.gamma(self.shape, self.sd**2 / self.mean_, size)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return gammaincinv(self.shape, u) * (self.sd**2 / self.mean_)
+
+    def scalar_ppf(self) -> Callable[[float], float]:
+        shape, scale = self.shape, self.sd**2 / self.mean_
+        return lambda u: float(gammaincinv(shape, u)) * scale
 
 
 class Empirical(_Dist):
@@ -206,8 +265,14 @@ class Empirical(_Dist):
     def mean(self) -> float:
         return sum(self.samples) / len(self.samples)
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.choice(np.asarray(self.samples, dtype=float), size)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        xs = np.sort(np.asarray(self.samples, dtype=float))
+        return xs[np.minimum((np.asarray(u) * len(xs)).astype(np.intp), len(xs) - 1)]
+
+    def scalar_ppf(self) -> Callable[[float], float]:
+        xs = sorted(float(x) for x in self.samples)
+        n = len(xs)
+        return lambda u: xs[min(int(u * n), n - 1)]
 
 
 def _bare_duration_is_fixed(value: object) -> object:

@@ -26,8 +26,8 @@ def realised_timeline(accident: Accident, streams: Streams) -> list[tuple[float,
         elif isinstance(change.after, Fixed):
             t += change.after.value
         else:
-            t += float(change.after.sample(streams.rng(f"accident:after:{i}"), 1)[0])
-        stops = change.stop > 0 and float(streams.rng(f"accident:stop:{i}").random()) < change.stop
+            t += streams.sampler(f"accident:after:{i}", change.after)()
+        stops = change.stop > 0 and streams.sampler(f"accident:stop:{i}", None)() < change.stop
         if not stopped:
             out.append((t, change.class_))
         stopped = stopped or stops

@@ -85,40 +85,46 @@ class CallOutResult:
         self._dropped.append((members, after))
 
 
-def member_draws(tp: TeamPlan, team: Team, streams: Streams) -> tuple[np.ndarray, ...]:
-    """Per member: a uniform for reachability, and acknowledge and travel times before slowdown.
+REPAGE_OFFSET = 2**64
+"""Where a member group's re-page numbers start in its stream (numbers drawn before them): far
+beyond the first page's three per member, so that turning re-paging on moves no other draw."""
 
-    Each unit's members of each group (``tp.unit_groups``) draw, in member order, from three
-    streams of their own — ``members:<unit>:<group>:reach``, ``…:acknowledge``, ``…:travel`` —
-    each one vectorised call: resizing one unit, or changing its mix, moves no other unit's numbers.
+
+def member_draws(tp: TeamPlan, team: Team, streams: Streams,
+                 repages: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Per member: a uniform for reachability, acknowledge and travel times before slowdown, and
+    (``repages`` > 0) a row of reachability uniforms for its re-pages, one per try.
+
+    Each unit's members of each group (``tp.unit_groups``) draw from one stream of their own,
+    ``members:<unit>:<group>``: three numbers per member in member order (reach, acknowledge,
+    travel; the times by the group's inverse CDFs), then, from number ``REPAGE_OFFSET`` on,
+    ``repages`` per member. The j-th member of a unit's group gets the same numbers whatever the
+    unit's size: resizing a unit, or changing its mix, moves no other unit's numbers, nor those of
+    the members its groups keep.
     """
     n = len(tp.member_ids)
-    u, ack, travel = np.empty(n), np.empty(n), np.empty(n)
-    for part, g, start, stop in tp.unit_groups:
-        group = team.members[tp.groups[g]]
-        k = stop - start
-        u[start:stop] = streams.rng(f"members:{part}:reach").random(k)
-        ack[start:stop] = group.acknowledge.sample(streams.rng(f"members:{part}:acknowledge"), k)
-        travel[start:stop] = group.travel.sample(streams.rng(f"members:{part}:travel"), k)
-    return u, ack, travel
-
-
-def repage_draws(tp: TeamPlan, streams: Streams, attempts: int) -> np.ndarray:
-    """Per re-page (rows) and member (columns): a uniform for reachability at that try.
-
-    Each unit's members of a group draw from their own stream ``repage:<unit>:<group>``, a row
-    per try in member order, so a member's k-th re-page gets the same number whoever else was
-    reached and however large the other units are.
-    """
-    out = np.empty((attempts, len(tp.member_ids)))
+    drawn = np.empty((n, 3))
+    again = np.empty((n, repages)) if repages else None
     for part, _g, start, stop in tp.unit_groups:
-        out[:, start:stop] = streams.rng(f"repage:{part}").random((attempts, stop - start))
-    return out
+        rng = streams.rng(f"members:{part}")
+        rng.random(out=drawn[start:stop])
+        if again is not None:
+            rng.bit_generator.advance(REPAGE_OFFSET - 3 * (stop - start))
+            rng.random(out=again[start:stop])
+    ack, travel = np.empty(n), np.empty(n)
+    group_of = tp.group_of_array
+    for g, name in enumerate(tp.groups):
+        members = np.flatnonzero(group_of == g)
+        if len(members):
+            group = team.members[name]
+            ack[members] = group.acknowledge.ppf(drawn[members, 1])
+            travel[members] = group.travel.ppf(drawn[members, 2])
+    return drawn[:, 0], ack, travel, again
 
 
 def _per_part(tp: TeamPlan, streams: Streams, name: str, dist, rows: int = 0) -> np.ndarray:
     """Draws of ``dist`` per member (``rows`` > 0: a row per try), each unit's group from its own
-    stream ``<name>:<unit>:<group>``."""
+    stream ``<name>:<unit>:<group>``, member by member (a member's tries one after another)."""
     n = len(tp.member_ids)
     if isinstance(dist, Fixed):  # nothing to draw: no stream is used
         return np.full((rows, n) if rows else n, dist.value)
@@ -127,7 +133,7 @@ def _per_part(tp: TeamPlan, streams: Streams, name: str, dist, rows: int = 0) ->
         k = stop - start
         rng = streams.rng(f"{name}:{part}")
         if rows:
-            out[:, start:stop] = dist.sample(rng, rows * k).reshape(rows, k)
+            out[:, start:stop] = dist.sample(rng, k * rows).reshape(k, rows).T
         else:
             out[start:stop] = dist.sample(rng, k)
     return out
@@ -140,16 +146,16 @@ def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str,
     ``lost`` (an inject): members, as a mask in member order, that no page or call reaches.
     """
     tp = plan.team
-    u, ack, travel = member_draws(tp, team, streams)
+    repage = team.callout.repage
+    u, ack, travel, repages = member_draws(tp, team, streams, 0 if repage is None else repage.attempts)
     if lost is not None:
         u[lost] = 2.0  # above any probability: never reached
     first = start + team.callout.delay
-    repage = team.callout.repage
     if team.callout.method == "page":
         if repage is None:
             build, assembled = _page(plan, tp, u, ack, travel, first, cls)
         else:
-            again = repage_draws(tp, streams, repage.attempts)
+            again = repages.T  # a row per try
             if lost is not None:
                 again[:, lost] = 2.0
             build, assembled = _page_again(plan, tp, u, ack, travel, first, cls, repage.after, again)
@@ -160,7 +166,7 @@ def call_out(plan: Plan, team: Team, streams: Streams, start: float, cls: str,
     if repage is not None:
         k = repage.attempts
         recalls = _per_part(tp, streams, "callout:repage", per_call, k)
-        again_u = repage_draws(tp, streams, k)
+        again_u = repages.T
         if lost is not None:
             again_u[:, lost] = 2.0
         again = (repage.after, again_u.tolist(), recalls.tolist())
