@@ -246,10 +246,27 @@ def _g(v: float) -> str:
     return "—" if v is None or not math.isfinite(v) else f"{v:.3g}"
 
 
+def _in_minutes(output: str) -> bool:
+    """A Morris output in minutes (a metric's mean time), not a share (``missing:``, ``within``,
+    a utilisation)."""
+    return not output.startswith(("missing:", "within ", "utilization:"))
+
+
 def morris_rows(a: Analysis) -> list[dict]:
-    return [{"output": r["output"], "factor": r["factor"], "mu_star": _g(r["mu_star"]),
-             "mu_star_conf": _g(r["mu_star_conf"]), "mu": _g(r["mu"]), "sigma": _g(r["sigma"]),
-             "sigma_ci": f"{_g(r['sigma_ci_low'])} – {_g(r['sigma_ci_high'])}"} for r in a.morris]
+    """morris.csv; effects on a time in the one duration format, on a share as numbers."""
+    rows = []
+    for r in a.morris:
+        if _in_minutes(r["output"]):
+            def show(v, signed=False):
+                return format_duration(v, signed=signed)
+        else:
+            def show(v, signed=False):
+                return _g(v)
+        rows.append({"output": r["output"], "factor": r["factor"], "mu_star": show(r["mu_star"]),
+                     "mu_star_conf": show(r["mu_star_conf"]), "mu": show(r["mu"], signed=True),
+                     "sigma": show(r["sigma"]),
+                     "sigma_ci": f"{show(r['sigma_ci_low'])} – {show(r['sigma_ci_high'])}"})
+    return rows
 
 
 def sobol_rows(a: Analysis) -> list[dict]:
