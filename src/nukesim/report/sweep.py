@@ -274,6 +274,11 @@ def sobol_rows(a: Analysis) -> list[dict]:
              "ST": _g(r["ST"]), "ST_conf": _g(r["ST_conf"])} for r in a.sobol]
 
 
+def _limits(limits: dict) -> str:
+    """A PRIM box's limits: a numeric factor's range, or the categories it keeps."""
+    return ", ".join(f"{k} in [{', '.join(_short(x) for x in v)}]" for k, v in limits.items()) or "everywhere"
+
+
 def prim_blocks(a: Analysis) -> list[dict]:
     out = []
     for doc in a.prim:
@@ -284,10 +289,10 @@ def prim_blocks(a: Analysis) -> list[dict]:
             summary = doc.get("note", "no box with a coverage of at least 0.5 found")
         else:
             summary = (f"box (coverage {box['coverage']:.2f}, density {box['density']:.2f}): "
-                       + (", ".join(f"{k} in {v}" for k, v in box["limits"].items()) or "everywhere"))
+                       + _limits(box["limits"]))
         trajectory = [{"coverage": f"{b['coverage']:.2f}", "density": f"{b['density']:.2f}",
                        "mass": f"{b['mass']:.2f}",
-                       "limits": ", ".join(f"{k} in {v}" for k, v in b["limits"].items()) or "everywhere"}
+                       "limits": _limits(b["limits"])}
                       for b in doc["boxes"]]
         out.append({"head": head, "summary": summary, "trajectory": trajectory})
     return out
