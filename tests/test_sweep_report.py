@@ -207,3 +207,41 @@ def test_a_folder_that_is_no_output_or_a_changed_sweep_is_a_clear_error(grid, tm
     assert not (copy / "report.html").exists()
     no_out = runner.invoke(app, ["sweep", str(path), "--report"])
     assert no_out.exit_code == 2 and "--out" in no_out.output
+
+
+def test_a_store_kept_elsewhere_is_found_through_the_provenance(grid, tmp_path):
+    path, _ = grid
+    store, out = tmp_path / "elsewhere.sqlite", tmp_path / "out"
+    first = runner.invoke(app, ["sweep", str(path), "-n", "3", "--store", str(store), "--out", str(out),
+                                "--workers", "1", "--report"])
+    assert first.exit_code == 0, first.output
+    assert not (out / "sweep.sqlite").exists() and (out / "report.html").exists()
+    again = runner.invoke(app, ["report", str(out)])
+    assert again.exit_code == 0, again.output
+    html = (out / "report.html").read_text()
+    assert f'<th scope="row">result store</th><td class="">{store}</td>' in html
+    assert '<td class="">3</td></tr>' in html  # replications per point: the -n given, not the file's
+    # a later analysis into the folder without --report removes the report of the older numbers
+    later = runner.invoke(app, ["sweep", str(path), "-n", "4", "--store", str(store), "--out", str(out),
+                                "--resume"])
+    assert later.exit_code == 0, later.output
+    assert not (out / "report.html").exists()
+
+
+def test_a_precision_sweep_replays_its_stages_from_the_store(tmp_path):
+    """Each point stopped at its own count; the report finds the same counts and calls them complete."""
+    path = tmp_path / "p.yaml"
+    path.write_text(f"scenario: {MINIMAL}\nfactors:\n"
+                    "  - {name: fails, path: channels.phone.fails, values: [0.0, 0.9]}\n"
+                    "  - {name: delay, path: channels.phone.delay, values: [1m, 30m]}\n"
+                    "precision: {target: 5%, max: 80, batch: 10}\n")
+    out = tmp_path / "p"
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    counts = pd.read_csv(out / "points.csv").drop_duplicates(["fails", "delay"])["replications"].tolist()
+    assert len(set(counts)) > 1  # the points did stop at different counts
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    html = (out / "report.html").read_text()
+    table = re.search(r'<table class="points">(.*?)</table>', html, re.S).group(1)
+    rows = [cells(row) for row in re.findall(r"<tr><td>.*?</tr>", table, re.S)]
+    assert [int(c[3]) for c in rows] == counts and {c[4] for c in rows} == {"complete"}
