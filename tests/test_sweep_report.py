@@ -245,3 +245,15 @@ def test_a_precision_sweep_replays_its_stages_from_the_store(tmp_path):
     table = re.search(r'<table class="points">(.*?)</table>', html, re.S).group(1)
     rows = [cells(row) for row in re.findall(r"<tr><td>.*?</tr>", table, re.S)]
     assert [int(c[3]) for c in rows] == counts and {c[4] for c in rows} == {"complete"}
+
+
+def test_sobol_indices_are_those_of_sobol_csv(tmp_path):
+    _, out = make_sweep(tmp_path, "{type: sobol, samples: 4}", 4)
+    html = (out / "report.html").read_text()
+    sobol = pd.read_csv(out / "sobol.csv")
+    table = re.search(r'<table class="sobol">(.*?)</table>', html, re.S).group(1)
+    rows = [cells(r) for r in re.findall(r"<tr><td>.*?</tr>", table, re.S)]
+    assert len(rows) == len(sobol) > 0
+    for c, (_, r) in zip(rows, sobol.iterrows(), strict=True):
+        shown = ["—" if pd.isna(r[k]) else f"{r[k]:.3g}" for k in ("S1", "S1_conf", "ST", "ST_conf")]
+        assert c == [r.output, r.factor, *shown]
