@@ -68,3 +68,28 @@ def test_report_renders_in_chromium_without_errors(tmp_path):
     assert image.shape[1] == 1200 and image.shape[0] > 3000
     assert image[..., :3].std() > 0.05  # not a blank page
 
+
+
+def test_sweep_report_renders_in_chromium_without_errors(tmp_path):
+    import json
+
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"scenario: {SCENARIOS / 'minimal.yaml'}\nfactors:\n"
+                     "  - {name: vehicles, path: team.vehicles.count, values: [1, 3]}\n"
+                     "  - {name: fails, path: channels.phone.fails, values: [0.0, 0.4]}\n"
+                     "replications: 10\n")
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(out), "--workers", "1", "--report"])
+    assert result.exit_code == 0, result.output
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTEFACTS / "sweep-report.png"
+    problems, layout = render(CHROMIUM, out / "report.html", tmp_path / "profile", shot, LAYOUT)
+    print(f"\nscreenshot of the sweep report: {shot}")
+    assert problems == []
+    layout = json.loads(layout)
+    assert layout["title"].startswith("nukesim sweep report")
+    for section in ("provenance", "factors", "points", "best-worst", "plots", "objectives", "metrics"):
+        assert section in layout["sections"]
+    drawn = {fig: (w, h) for fig, w, h in layout["figures"]}
+    assert set(drawn) == {"fig-metric-vs-vehicles", "fig-metric-vs-fails", "fig-heatmap"}
+    assert all(w > 150 and h > 100 for w, h in drawn.values()), drawn

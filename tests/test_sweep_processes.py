@@ -143,7 +143,8 @@ def test_sweep_out_writes_provenance_of_the_sweep_and_its_scenario(tmp_path):
                    check=True, capture_output=True)
     doc = json.loads((out / "provenance.json").read_text())
     assert doc["scenario"]["sha256"] == file_sha256(SCENARIOS / "minimal.yaml")
-    assert doc["sweep"] == {"path": str(path), "sha256": file_sha256(path), "points": 6}
+    assert doc["sweep"] == {"path": str(path), "sha256": file_sha256(path), "points": 6,
+                            "store": str(out / "sweep.sqlite")}
     assert doc["overrides"] == ["horizon=2d"] and doc["seed"] == 1 and doc["replications"] == 6 * 3
     assert doc["command"][-4:] == ["--out", str(out), "--workers", "1"]
     assert json.loads((out / "analysis.json").read_text())["provenance"] == doc

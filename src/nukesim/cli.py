@@ -666,9 +666,10 @@ def _write_report(directory: Path) -> str:
 
 @app.command("report")
 def report_command(
-    directory: Annotated[Path, typer.Argument(help="Output folder of `run --out` or `compare --out`.")],
+    directory: Annotated[Path, typer.Argument(help="Output folder of `run --out`, `compare --out` or "
+                                              "`sweep --out`.")],
 ) -> None:
-    """Write DIR/report.html: a self-contained HTML report of a run or comparison output folder."""
+    """Write DIR/report.html: a self-contained HTML report of a run, comparison or sweep folder."""
     from .report import ReportError, write_report
 
     with user_errors():
@@ -882,6 +883,8 @@ def sweep(
         "-n", "--replications", min=2, help="Replications per point instead of the file's.")] = None,
     parquet: Annotated[bool, typer.Option(help="Also write results.parquet into --out (needs "
                                           "pyarrow).")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write DIR/report.html, the "
+                                         "self-contained HTML report (needs --out).")] = False,
 ) -> None:
     """A parameter sweep: every point's replications, stored as they finish, and their analysis."""
     from .runner import DaskExecutor, LocalExecutor, default_workers
@@ -891,6 +894,7 @@ def sweep(
     if parquet and out_dir is None:
         raise typer.BadParameter("results.parquet goes into the --out folder: give --out DIR too",
                                  param_hint="--parquet")
+    _check_report_option(report, out_dir)
     with user_errors():
         prepared = prepare(file, replications=n)
         db = store or (out_dir / "sweep.sqlite" if out_dir else Path(file.stem + ".sqlite"))
@@ -930,8 +934,17 @@ def sweep(
             origin = sweep_provenance(file, prepared.file.sha256, prepared.file.scenario_path,
                                       prepared.base.name, prepared.sweep.set, prepared.sweep.seed,
                                       sum(len(rows) for rows in result.values.values()),
-                                      len(result.values))
+                                      len(result.values), store=db)
             written = write_analysis(out_dir, analysis, db, parquet=parquet, provenance=origin)
+            (out_dir / "report.html").unlink(missing_ok=True)  # an older report of other numbers
+            if report:
+                from .report import ReportError
+
+                try:
+                    written.append(_write_report(out_dir))
+                except ReportError as exc:
+                    err.print(f"{out_dir}: {exc}", markup=False, soft_wrap=True)
+                    raise typer.Exit(2) from None
             out.print(f"written: {out_dir}/" + ", ".join(written), markup=False, soft_wrap=True)
 
 

@@ -55,14 +55,17 @@ def provenance(scenario_path: str | Path, scenario_name: str, overrides: Sequenc
 
 def sweep_provenance(sweep_path: str | Path, sweep_sha256: str, scenario_path: str | Path,
                      scenario_name: str, overrides: dict, seed: int, replications: int,
-                     points: int) -> dict:
+                     points: int, store: str | Path | None = None) -> dict:
     """``sweep --out``'s provenance: the document of ``provenance`` for the swept scenario (its
     base ``set:`` as overrides, ``replications`` over all points) and the sweep file under
-    ``"sweep"`` (path, SHA-256 of its text, number of points)."""
+    ``"sweep"`` (path, SHA-256 of its text, number of points, and the result store's path, which
+    ``nukesim report`` reads when the store is not the folder's ``sweep.sqlite``)."""
     assignments = [f"{path}={value if isinstance(value, str) else json.dumps(value)}"
                    for path, value in overrides.items()]
     doc = provenance(scenario_path, scenario_name, assignments, seed, replications)
     doc["sweep"] = {"path": str(sweep_path), "sha256": sweep_sha256, "points": points}
+    if store is not None:
+        doc["sweep"]["store"] = str(store)
     return doc
 
 

@@ -1,4 +1,5 @@
-"""The self-contained HTML report of an output folder (``nukesim report DIR``, ``--report``).
+"""The self-contained HTML report of an output folder (``nukesim report DIR``, ``--report``):
+a run, a comparison or a sweep (``sweep.py``).
 
 One HTML file with everything inline — styles, and plots as SVG — and no reference to anything
 outside it, so that it opens from a USB stick on an air-gapped machine and prints well. It reads
@@ -19,7 +20,7 @@ __all__ = ["REPORT_NAME", "ReportError", "render_report", "write_report"]
 
 
 def render_report(directory: str | Path) -> str:
-    """The HTML text of the report of a ``run --out`` or ``compare --out`` folder."""
+    """The HTML text of the report of a ``run --out``, ``compare --out`` or ``sweep --out`` folder."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     from .build import run_view
@@ -27,13 +28,21 @@ def render_report(directory: str | Path) -> str:
 
     directory = Path(directory)
     if not directory.is_dir():
-        raise ReportError("not a folder: give the folder of `nukesim run … --out DIR`")
+        raise ReportError("not a folder: give the folder of `nukesim run|compare|sweep … --out DIR`")
     env = Environment(loader=PackageLoader("nukesim.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     if (directory / "comparison.json").exists():
         document, a, b = load_comparison(directory)
         context = comparison_context(document, a, b)
         return env.get_template("compare.html.j2").render(**context)
+    if not (directory / "summary.json").exists():
+        from .sweep import is_sweep_folder, load_sweep_folder, sweep_context
+
+        if not is_sweep_folder(directory):
+            raise ReportError("neither a run, a comparison nor a sweep folder (no summary.json, "
+                              "comparison.json or sweep.sqlite here): give the folder of "
+                              "`nukesim run|compare|sweep … --out DIR`")
+        return env.get_template("sweep.html.j2").render(**sweep_context(load_sweep_folder(directory)))
     run = load_run(directory)
     view = run_view(run)
     return env.get_template("run.html.j2").render(title=f"nukesim report: {run.summary['scenario']}",

@@ -66,8 +66,12 @@ def analyse(result: SweepResult) -> Analysis:
     )
     unique = prep.design.unique()
     points = []
+    empty = 0
     for key, values in unique.items():
         rows = result.values[key]
+        if not len(rows):  # a point an interrupted sweep never reached (the report of its store)
+            empty += 1
+            continue
         summaries = {m: summarise(rows[:, i], censored=is_time_to_event(m)) for i, m in enumerate(metrics)}
         objectives = [
             evaluate_objective(
@@ -78,10 +82,15 @@ def analyse(result: SweepResult) -> Analysis:
         points.append(PointSummary(key, values, len(rows), summaries, objectives))
     a = Analysis(result, factors, focus, points)
     a.best_worst = _best_worst(a)
-    if prep.design.type == "oat":
+    if empty:
+        a.notes.append(f"{empty} of {len(unique)} points have no results yet")
+    if prep.design.type == "oat" and len(result.values[prep.design.keys[0]]):
         a.oat = _oat(a)
     if prep.design.type in ("morris", "sobol"):
-        _salib(a)
+        if empty:
+            a.notes.append(f"no {prep.design.type} indices: they need every point of the design")
+        else:
+            _salib(a)
     for spec in prep.sweep.discovery:
         a.prim.append(_prim(a, spec))
     return a
@@ -130,6 +139,8 @@ def _oat(a: Analysis) -> list[dict]:
     out = []
     for key, changed in zip(keys[1:], prep.design.changed[1:], strict=True):
         rows = res.values[key]
+        if not len(rows):
+            continue
         n = min(len(base), len(rows))
         ra = Replications(prep.scenarios[base_key], prep.sweep.seed, prep.metrics, base[:n])
         rb = Replications(prep.scenarios[key], prep.sweep.seed, prep.metrics, rows[:n])

@@ -248,6 +248,7 @@ def run_sweep(
             "sweep_text": sf.text,
             "nukesim_version": nukesim_version(),
             "command": command or [],
+            "replications": prepared.sweep.replications,
         },
         resume,
         str(sf.path),
@@ -283,6 +284,29 @@ def run_sweep(
         progress(sum(p.finished for p in points), len(points), sum(len(p.have) for p in points))
     stream(executor, work, store, progress=advanced)
     return SweepResult(prepared, {p.key: p.values() for p in points}, ran)
+
+
+def stored_result(prepared: Prepared, store: Store) -> tuple[SweepResult, dict[str, tuple[int, int]]]:
+    """What the store holds of a prepared sweep, without running anything (the report of a
+    sweep folder): per point the replications the analysis would use, and the points that are
+    incomplete, ``{key: (replications held, replications planned)}``.
+
+    The plan is ``PointWork``'s, so a precision sweep replays its stages on the stored rows; an
+    incomplete point keeps the replications it has below the plan (a point with none is empty).
+    """
+    names = metric_names(prepared.base)
+    columns = tuple(names.index(m) for m in prepared.metrics)
+    values, incomplete = {}, {}
+    for key in prepared.scenarios:
+        work = PointWork(key, b"", prepared, store.rows(key), 1, columns)
+        if work.queued:
+            have = [r for r in sorted(work.have) if r < work.target]
+            incomplete[key] = (len(have), work.target)
+            rows = np.array([work.have[r] for r in have]).reshape(len(have), len(prepared.metrics))
+        else:
+            rows = work.values()
+        values[key] = rows
+    return SweepResult(prepared, values, 0), incomplete
 
 
 def planned_replications(prepared: Prepared) -> int:
