@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 import textwrap
@@ -133,8 +134,8 @@ def test_objectives_per_point_and_best_and_worst_are_those_of_the_sweep(grid):
         c = cells(row)
         assert c[0] == bw["objective"] and [int(x) for x in c[2:5]] == [bw["met"], bw["not met"],
                                                                         bw["undecided"]]
-        assert c[6] == format_time_value(bw["best"]["value"])
-        assert c[8] == format_time_value(bw["worst"]["value"])
+        for cell, value in ((c[6], bw["best"]["value"]), (c[8], bw["worst"]["value"])):
+            assert cell == ("missing" if value is None else format_time_value(value))  # beyond the horizon
 
 
 def test_one_at_a_time_effects_are_those_of_oat_csv(tmp_path):
@@ -234,7 +235,7 @@ def test_a_precision_sweep_replays_its_stages_from_the_store(tmp_path):
     path.write_text(f"scenario: {MINIMAL}\nfactors:\n"
                     "  - {name: fails, path: channels.phone.fails, values: [0.0, 0.9]}\n"
                     "  - {name: delay, path: channels.phone.delay, values: [1m, 30m]}\n"
-                    "precision: {target: 5%, max: 80, batch: 10}\n")
+                    "precision: {target: 10%, max: 80, batch: 10}\n")
     out = tmp_path / "p"
     result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
@@ -255,5 +256,10 @@ def test_sobol_indices_are_those_of_sobol_csv(tmp_path):
     rows = [cells(r) for r in re.findall(r"<tr><td>.*?</tr>", table, re.S)]
     assert len(rows) == len(sobol) > 0
     for c, (_, r) in zip(rows, sobol.iterrows(), strict=True):
-        shown = ["—" if pd.isna(r[k]) else f"{r[k]:.3g}" for k in ("S1", "S1_conf", "ST", "ST_conf")]
-        assert c == [r.output, r.factor, *shown]
+        assert c[:2] == [r.output, r.factor]
+        for cell, k in zip(c[2:], ("S1", "S1_conf", "ST", "ST_conf"), strict=True):
+            if pd.isna(r[k]):
+                assert cell == "—"
+            else:  # to the 3 figures shown; a factor without effect gives float noise (1e-15) that
+                # the store's row order moves in its last digits
+                assert math.isclose(float(cell), r[k], rel_tol=5e-3, abs_tol=1e-12), (k, cell, r[k])
