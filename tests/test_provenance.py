@@ -3,14 +3,13 @@
 import hashlib
 import json
 import shutil
-import sys
 from datetime import datetime, timezone
 
 from conftest import SCENARIOS
 from typer.testing import CliRunner
 
 from nukesim.cli import app
-from nukesim.provenance import provenance, scenario_unchanged
+from nukesim.provenance import command_line, provenance, scenario_unchanged
 
 runner = CliRunner()
 
@@ -45,7 +44,13 @@ def test_run_out_writes_provenance_json_and_the_same_under_summary(tmp_path):
     assert {"scenario", "seed", "replications", "metrics", "objectives"} <= set(summary)
     assert (doc["seed"], doc["replications"], doc["overrides"]) == (5, 12, ["horizon=2d"])
     assert doc["scenario"]["sha256"] == hashlib.sha256((SCENARIOS / "minimal.yaml").read_bytes()).hexdigest()
-    assert doc["command"] == sys.argv  # this process's command line (pytest's, under CliRunner)
+    assert doc["command"] == command_line()  # this process's command line (pytest's, under CliRunner)
+
+
+def test_the_command_names_the_installed_script_without_its_folder():
+    assert command_line(["/opt/venv/bin/nukesim", "run", "x.yaml"]) == ["nukesim", "run", "x.yaml"]
+    assert command_line(["/opt/lib/nukesim/__main__.py", "graph"]) == ["nukesim", "graph"]
+    assert command_line(["run_sim.py", "-n", "5"]) == ["run_sim.py", "-n", "5"]
 
 
 def test_compare_out_writes_both_variants_with_their_provenance(tmp_path):

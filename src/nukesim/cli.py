@@ -907,9 +907,10 @@ def sweep(
             raise typer.BadParameter(f"cannot reach a Dask scheduler at {scheduler}: {exc}",
                                      param_hint="--scheduler") from None
         interrupted, previous = False, None
+        from .provenance import command_line
         try:
             with _sweep_progress(planned_replications(prepared)) as advance:
-                result = run_sweep(prepared, results, executor, resume=resume, command=sys.argv,
+                result = run_sweep(prepared, results, executor, resume=resume, command=command_line(),
                                    progress=advance)
         except KeyboardInterrupt:
             # an impatient second Ctrl-C must not cut the stopping of the workers or the hint short

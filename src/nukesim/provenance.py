@@ -33,17 +33,29 @@ def nukesim_version() -> str:
         return "unknown"
 
 
+def command_line(argv: Sequence[str] | None = None) -> list[str]:
+    """The command as the user typed it: ``sys.argv`` with the installed script's (or ``python -m
+    nukesim``'s) path shortened to ``nukesim``, so that no machine's folders end up in a report."""
+    argv = list(sys.argv if argv is None else argv)
+    if argv:
+        head = Path(argv[0])
+        if head.name == "nukesim" or (head.name == "__main__.py" and head.parent.name == "nukesim"):
+            argv[0] = "nukesim"
+    return argv
+
+
 def provenance(scenario_path: str | Path, scenario_name: str, overrides: Sequence[str] = (),
                seed: int = 1, replications: int = 0, command: Sequence[str] | None = None,
                created: datetime | None = None) -> dict:
     """The provenance document (the contract of output folders; see docs/outputs.md).
 
-    ``command`` defaults to this process's ``sys.argv``; ``created`` to now, in UTC.
+    ``command`` defaults to this process's command line (``command_line()``); ``created`` to now,
+    in UTC.
     """
     when = created or datetime.now(timezone.utc)
     return {
         "nukesim_version": nukesim_version(),
-        "command": list(sys.argv if command is None else command),
+        "command": command_line() if command is None else list(command),
         "scenario": {"path": str(scenario_path), "name": scenario_name,
                      "sha256": file_sha256(scenario_path)},
         "overrides": list(overrides),
