@@ -622,7 +622,9 @@ def _compared_objectives_table(pairs: list) -> Table:
         fmt = _objective_format(a, b)
         cells = []
         for o in (a, b):
-            ci = "" if o.ci95 is None else f" ({fmt(o.ci95[0])} – {fmt(o.ci95[1])})"
+            # an interval with no finite bound says nothing: "missing", not "missing (missing – missing)"
+            bounds = [v for v in (o.ci95 or ()) if v is not None and math.isfinite(v)]
+            ci = f" ({fmt(o.ci95[0])} – {fmt(o.ci95[1])})" if bounds else ""
             verdict = ("met" if o.met else "not met") + ("" if o.decided else " (undecided)")
             cells += [fmt(o.value) + ci, verdict]
         diff = (format_share_difference(pair.diff, pair.diff_ci95) if a.statistic == "share"
