@@ -326,3 +326,14 @@ def test_the_cli_writes_the_analysis_and_resumes_with_nothing_to_do(tmp_path):
     assert (out / "sweep.sqlite").exists()
     refused = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out)])
     assert refused.exit_code == 2 and "give --resume" in refused.output
+
+
+def test_a_store_that_cannot_be_opened_says_why_and_where(tmp_path):
+    garbage = tmp_path / "sweep.sqlite"
+    garbage.write_bytes(b"not a database, but a file of the same name " * 100)
+    with pytest.raises(ScenarioError, match="not a sweep store") as caught:
+        Store(garbage)
+    assert str(garbage) in str(caught.value.problems[0])
+    nowhere = tmp_path / "no such folder" / "sweep.sqlite"  # as on a read-only or missing medium
+    with pytest.raises(ScenarioError, match="cannot write to the sweep store"):
+        Store(nowhere)

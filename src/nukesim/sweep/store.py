@@ -56,9 +56,11 @@ class Store:
             self.db.executescript(_SCHEMA)
             self.db.commit()
         except sqlite3.DatabaseError as exc:
-            raise ScenarioError(
-                [Located(str(self.path), 1, 1, (), f"not a sweep store (SQLite): {exc}")]
-            ) from None
+            cannot = isinstance(exc, sqlite3.OperationalError) and any(
+                words in str(exc) for words in ("readonly", "read-only", "unable to open"))
+            what = ("cannot write to the sweep store (a sweep and its report keep their state in it; "
+                    "copy the folder somewhere writable)" if cannot else "not a sweep store (SQLite)")
+            raise ScenarioError([Located(str(self.path), 1, 1, (), f"{what}: {exc}")]) from None
         self.metrics: list[str] = json.loads(self.meta("metrics") or "[]")
 
     def meta(self, key: str) -> str | None:
