@@ -101,14 +101,19 @@ def _seats(log: EventLog, scenario: Scenario, out: dict[str, float]) -> None:
     team = scenario.team
     deploying = set(team.units if team.deploy.units == "all" else team.deploy.units)
     aboard = seated = assembled = 0
+    called = False
     for r in log.records:
         typ = r[1]
-        if typ == MEMBER_ASSEMBLED:
+        if typ == CALLOUT_STARTED:
+            called = True
+        elif typ == MEMBER_ASSEMBLED:
             assembled += r[UNIT] in deploying
         elif typ == VEHICLE_READY:
             seated += r[ABOARD]
         elif typ == VEHICLE_DEPARTED:
             aboard += r[ABOARD]
+    if not called:  # nobody was called: nothing to count (missing, not a flattering 0)
+        return
     out["aboard"] = float(aboard)
     out["left_behind"] = float(assembled - seated)
 

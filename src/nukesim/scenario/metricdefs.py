@@ -11,7 +11,7 @@ Kinds:
   before the run ended (a censored observation, not zero).
 - ``level``: minutes averaged over what happened; missing when there was nothing to average.
 - ``share``: a fraction between 0 and 1; missing when there was nothing to measure.
-- ``count``: a number of people (members); never missing where it is defined.
+- ``count``: a number of people (members); missing when there was nobody to count (no call-out).
 
 A family may exist only for some scenarios (``base_on_site:<base>`` with bases, the per-class
 metrics with ``class_milestones``, ``aboard`` and ``left_behind`` with seats): a scenario without
@@ -77,11 +77,12 @@ METRICS: tuple[MetricDef, ...] = (
     MetricDef("team_on_site", TIME_TO_EVENT, "minutes", True, "the `on_site` record"),
     MetricDef("aboard", COUNT, "members", False,
               "with seats: members of the deploying units on their way — the members aboard (`handler`) "
-              "of every `vehicle_departed` record", seats=True),
+              "of every `vehicle_departed` record; missing without a call-out", seats=True),
     MetricDef("left_behind", COUNT, "members", False,
               "with seats: members of the deploying units who assembled (`assembled`) but were aboard no "
               "vehicle whose doors closed (`vehicle_ready`) before the run ended — no seat left, or "
-              "their vehicle still waiting for more; 0 when everyone who came got a seat", seats=True),
+              "their vehicle still waiting for more; 0 when everyone who came got a seat; missing without a "
+              "call-out", seats=True),
     MetricDef("notified:<organisation>", TIME_TO_EVENT, "minutes", True,
               "the first `received` at the organisation"),
     MetricDef("wait:<organisation>", LEVEL, "minutes", False,
