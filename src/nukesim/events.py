@@ -258,7 +258,8 @@ class EventLog:
     The engine can hand over part of a log unbuilt: ``more`` is then a function that returns the
     remaining records (the team's member and vehicle records), called the first time
     ``records`` is read. A run of replications reads only the metrics, and no metric needs those
-    records, so most of them are never built (see docs/performance.md).
+    records (but ``left_behind``, for a team with seats), so most of them are never built (see
+    docs/performance.md).
     """
 
     __slots__ = ("core", "_records", "_more", "scenario", "seed", "replication")

@@ -53,7 +53,7 @@ class CallOutResult:
     """What a call-out started at ``start`` leads to: unit ready times, and member records.
 
     The member records (several hundred tuples) are built only when first asked for: a run of
-    replications computes metrics, which never read them.
+    replications computes metrics, which never read them (but a team with seats, for ``left_behind``).
     """
 
     __slots__ = ("ready", "completed_by", "assembled", "_records", "_build", "_dropped")
