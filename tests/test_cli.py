@@ -156,3 +156,14 @@ def test_a_rerun_into_the_same_folder_leaves_no_file_of_the_earlier_run(tmp_path
     assert invoke("run", MINIMAL, "-n", "4", "--out", str(out), "--workers", "1").exit_code == 0
     assert not (out / "events.xes").exists()
     assert json.loads((out / "summary.json").read_text())["replications"] == 4
+
+
+def test_counts_of_people_read_as_numbers_not_durations():
+    result = invoke("run", str(SCENARIOS / "seats_and_deadlines.yaml"), "-n", "40")
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in result.output.splitlines() if line.startswith("│")}
+    # n, missing, mean, CI, p50, p90, max: the counts carry no unit; a time beside them does
+    assert all(not cell.endswith(("m", "h")) for cell in rows["left_behind"][2:]), rows["left_behind"]
+    assert rows["team_on_site"][2].endswith("m")
+    assert rows["Nobody left behind, nine runs in ten"][3].endswith("%")  # a share objective on a count

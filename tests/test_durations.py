@@ -126,3 +126,12 @@ def test_the_wall_clock_reads_the_minute_it_is_in():
     assert (format_duration(206.6), format_clock(start, 206.6)) == ("3h27m", "Mon 13:26")
     assert format_clock(start, 14 * 60 - 0.2) == "Mon 23:59"
     assert format_clock(start, 14 * 60) == "Tue 00:00"
+
+
+def test_a_count_reads_as_a_whole_number_or_with_two_decimals():
+    from nukesim.scenario.durations import format_count, format_count_difference
+
+    assert [format_count(v) for v in (None, math.nan, 3.0, 0.675, math.inf)] == ["—", "—", "3", "0.68",
+                                                                                "missing"]
+    assert format_count_difference(-1.5, (-2.1, math.inf)) == "-1.50 [-2.10, ±∞]"
+    assert format_count_difference(math.nan) == "—"

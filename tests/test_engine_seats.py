@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from builders import build, mobilising, records
 
@@ -226,3 +227,135 @@ def test_one_vehicle_with_a_seat_for_everyone_leaves_as_the_whole_team_would():
             assert a[name] == b[name] or (math.isnan(a[name]) and math.isnan(b[name])), (r, name)
         missing += math.isnan(a["team_departed"])
     assert 0 < missing < 60  # both kinds of runs occur: someone unreachable, or everyone there
+
+
+# --- how many go, how many stay: vehicle counts and the metrics aboard / left_behind ---------------
+
+SEVEN = {f"t{10 * k}": {"travel": 10 * k} for k in range(1, 8)}
+
+
+def seven(vehicles: dict, **unit) -> Scenario:
+    """Seven members assembling at 10, 20, …, 70; the unit needs 4 of them (ready at 40, when both
+    vehicles are loaded at once: load 0); two vehicles of 3 seats; transit 100."""
+    unit = {"size": 7, "ready_at": 4 / 7, "members": {g: 1 / 7 for g in SEVEN}, **unit}
+    vehicles = {"count": 2, "load": 0, "loaders": 2, "seats": 3, **vehicles}
+    return mobilising({"members": SEVEN, "units": {"u": unit}, "transit": 100, "vehicles": vehicles})
+
+
+def counts(log) -> list[tuple]:
+    """(vehicle, aboard when its doors close, aboard when it leaves) from the records' ``handler``."""
+    left = {e.n: e.handler for e in records(log, "vehicle_departed")}
+    return [(e.n, e.handler, left.get(e.n)) for e in records(log, "vehicle_ready")]
+
+
+@pytest.mark.parametrize("deadline, aboard, expected", [
+    # v1 takes u/1-u/3 at 40 (full); v2 takes u/4 (40), u/5 (50), u/6 (60): full; u/7 (70) has no seat
+    ({}, [(1, 3, 3), (2, 3, 3)], {"aboard": 6.0, "left_behind": 1.0, "team_departed": 60.0}),
+    # v2 leaves 15 min after u/4 boarded (55) with u/4 and u/5; u/6 and u/7 stay behind
+    ({"leave_after": 15}, [(1, 3, 3), (2, 2, 2)], {"aboard": 5.0, "left_behind": 2.0, "team_departed": 55.0}),
+])
+def test_each_vehicle_says_how_many_it_carries_and_the_rest_are_left_behind(deadline, aboard, expected):
+    s = seven(deadline)
+    log = simulate(s, seed=1)
+    assert counts(log) == aboard
+    m = compute_metrics(log, s)
+    assert {k: m[k] for k in expected} == expected
+    assert m["team_on_site"] == expected["team_departed"] + 100
+
+
+@pytest.mark.parametrize("deadline, expected", [
+    # the cases of the first test: v3 holds b/4 for ever (no deadline): it never leaves, b/4 stays
+    ({}, (4.0, 1.0)),
+    ({"leave_after": 5}, (4.0, 1.0)),  # three vehicles gone with 2, 1 and 1; b/4 (60) finds none
+    ({"leave_by": 35}, (3.0, 2.0)),  # b/3 (40) and b/4 (60) come after the last departure
+])
+def test_members_in_a_vehicle_that_never_leaves_are_left_behind(deadline, expected):
+    s = seated(deadline)
+    m = compute_metrics(simulate(s, seed=1), s)
+    assert (m["aboard"], m["left_behind"]) == expected
+
+
+def test_closed_vehicles_waiting_for_the_order_count_as_seated_not_aboard():
+    s = seated({}, deploy={"order": True})  # the order never comes: nobody leaves
+    log = simulate(s, seed=1)
+    assert counts(log) == [(1, 2, None), (2, 2, None)]
+    m = compute_metrics(log, s)
+    assert (m["aboard"], m["left_behind"]) == (0.0, 1.0)  # b/4, in the vehicle that never closes
+
+
+def test_the_seat_metrics_exist_only_with_seats_and_count_from_the_whole_log():
+    from nukesim.events import EventLog
+    from nukesim.scenario import metric_names
+
+    s = seven({})
+    log = simulate(s, seed=1)
+    whole = EventLog(list(log.records), log.scenario, log.seed, log.replication)
+    assert compute_metrics(whole, s) == compute_metrics(log, s)
+    data = s.model_dump(by_alias=True)
+    data["team"]["vehicles"]["seats"] = None
+    plain = build(team=data["team"], organisations=data["organisations"], links=data["links"])
+    assert {"aboard", "left_behind"} <= set(metric_names(s))
+    assert not {"aboard", "left_behind"} & set(metric_names(plain))
+
+
+def test_without_a_call_out_nobody_is_counted():
+    data = seven({}).model_dump(by_alias=True)
+    data["organisations"]["plant"]["handlers"][0]["time"] = 60  # the order would come after the horizon
+    s = build(organisations=data["organisations"], links=data["links"], team=data["team"], horizon=30)
+    log = simulate(s, seed=1)
+    assert not records(log, "callout")
+    m = compute_metrics(log, s)
+    assert math.isnan(m["aboard"]) and math.isnan(m["left_behind"])
+
+
+def objective_scenario(objectives: list[dict]) -> dict:
+    """A lead (sure, not deploying) starts the loading at 5; a crew of 7, each reached with
+    probability 0.9, assembles at 10, …, 70 for two vehicles of 3 seats that leave by 100 (before
+    the first can arrive): one is left behind exactly when all seven are reached, with probability
+    0.9⁷."""
+    members = {**SEVEN, "lead": {"travel": 5}}
+    for g in SEVEN:
+        members[g] = {**members[g], "reachable": 0.9}
+    units = {"lead": {"size": 1, "members": {"lead": 1.0}},
+             "crew": {"size": 7, "ready_at": 0.1, "members": {g: 1 / 7 for g in SEVEN}}}
+    s = mobilising({"members": members, "units": units, "deploy": {"order": False, "units": ["crew"]},
+                    "vehicles": {"count": 2, "load": 0, "loaders": 2, "seats": 3, "leave_by": 100},
+                    "transit": 100})
+    return {**s.model_dump(by_alias=True), "objectives": objectives}
+
+
+def test_an_objective_on_the_members_left_behind_is_a_count():
+    from nukesim.api import replicate
+    from nukesim.stats import share_ci
+
+    data = objective_scenario([
+        {"name": "nobody left behind, nine runs in ten", "metric": "left_behind", "statistic": "share",
+         "within": 0, "target": "90%"},
+        {"name": "at most one left behind", "metric": "left_behind", "statistic": "max", "target": 1},
+        {"name": "on average under half a member", "metric": "left_behind", "statistic": "mean",
+         "target": 0.5}])
+    s, problems = validate(Scenario, data)
+    assert s is not None and not list(check_references(s)), problems
+    n = 400
+    result = replicate(s, n, seed=3, workers=1)
+    values = result.column("left_behind")
+    assert set(np.unique(values)) <= {0.0, 1.0}
+    p = 0.9 ** 7
+    low, high = share_ci(int(values.sum()), n, level=0.999)
+    assert low <= p <= high  # one left behind exactly when all seven are reached
+    share, most, mean = result.summary().objectives
+    assert share.value == pytest.approx(1 - values.mean()) and not share.met  # about 52 % < 90 %
+    assert (most.value, most.met) == (1.0, True)
+    assert mean.value == pytest.approx(values.mean()) and mean.met == (values.mean() <= 0.5)
+
+
+@pytest.mark.parametrize("objective, message", [
+    ({"statistic": "p90", "target": "2h"}, "counts members: the target is a number of members, not '2h'"),
+    ({"statistic": "share", "within": "10m", "target": 0.9}, "'within' is a number of members"),
+])
+def test_a_duration_for_a_count_is_a_located_error(objective, message):
+    data = objective_scenario([{"name": "x", "metric": "left_behind", **objective}])
+    s, problems = validate(Scenario, data)
+    assert s is None
+    (problem,) = problems
+    assert problem.path[:2] == ("objectives", 0) and message in problem.message

@@ -43,7 +43,8 @@ def test_metric_names_come_from_the_registry_in_its_order():
     names = metric_names(scenario)
     assert names[:4] == ["callout_started", "team_mobilized", "team_departed", "team_on_site"]
     order = [METRICS.index(metric_def(n)) for n in names]
-    per_class = {i for i, m in enumerate(METRICS) if m.per in ("base", "class", "organisation@class")}
+    per_class = {i for i, m in enumerate(METRICS)
+                 if m.per in ("base", "class", "organisation@class") or m.seats}
     assert order == sorted(order) and set(order) == set(range(len(METRICS))) - per_class  # none asked for
     assert list(compute_metrics(World(scenario, 1).run(), scenario)) == names
     kinds = {n: metric_def(n).kind for n in names}

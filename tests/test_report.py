@@ -251,3 +251,14 @@ def test_the_report_shows_an_objective_that_rounds_to_its_target_as_finely_as_th
          "value": 120.4, "ci95": [118.0, None], "met": False, "decided": False}
     (row,) = objective_rows({"objectives": [o]})
     assert (row["target"], row["value"], row["ci"]) == ("2h00.00m", "2h00.40m", "1h58.00m – missing")
+
+
+def test_a_count_of_people_reads_as_a_number_in_the_report():
+    from nukesim.report.build import fmt, objective_rows
+
+    shown = (fmt("left_behind", 0.675), fmt("left_behind", 2.0), fmt("team_on_site", 2.0))
+    assert shown == ("0.68", "2", "2.0m")
+    (row,) = objective_rows({"objectives": [{"name": "few left", "metric": "left_behind", "statistic": "p90",
+                                             "target": 2.0, "value": 3.0, "ci95": [2.0, 4.0], "met": False,
+                                             "decided": False}]})
+    assert (row["target"], row["value"], row["ci"]) == ("2", "3", "2 – 4")

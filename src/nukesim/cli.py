@@ -27,8 +27,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .scenario import ScenarioError, format_duration, format_time_value
-from .scenario.durations import format_difference, format_share_difference, objective_format
-from .scenario.metricdefs import is_share
+from .scenario.durations import (
+    format_count,
+    format_count_difference,
+    format_difference,
+    format_share_difference,
+    objective_format,
+)
+from .scenario.metricdefs import is_count, is_share
 
 app = typer.Typer(
     add_completion=False,
@@ -256,7 +262,16 @@ _fmt = format_time_value
 
 def _objective_format(*objectives) -> Callable[[float | None], str]:
     """How to show the values of an objective in one or more variants (durations.objective_format)."""
-    return objective_format(objectives[0].statistic, objectives[0].target, [o.value for o in objectives])
+    return objective_format(objectives[0].statistic, objectives[0].target, [o.value for o in objectives],
+                            count=_counts(objectives[0].metric))
+
+
+def _counts(metric: str) -> bool:
+    """Whether a metric counts people (shown as a number, not a duration)."""
+    try:
+        return is_count(metric)
+    except KeyError:
+        return False
 
 
 def _summary_table(summary) -> Table:
@@ -267,7 +282,8 @@ def _summary_table(summary) -> Table:
         table.add_column(name, justify="right")
     for name, m in summary.metrics.items():
         share = is_share(name)
-        fmt = (lambda v: "—" if v is None else f"{v:.3f}") if share else _fmt
+        fmt = ((lambda v: "—" if v is None else f"{v:.3f}") if share
+               else format_count if is_count(name) else _fmt)
         ci = "—" if m.ci95 is None else f"{fmt(m.ci95[0])} – {fmt(m.ci95[1])}"
         table.add_row(escape(name), str(m.n), str(m.missing), fmt(m.mean), ci, fmt(m.p50), fmt(m.p90),
                       fmt(m.max))
@@ -596,9 +612,11 @@ def compare(
         for d in diffs:
             if is_share(d.metric):
                 continue
-            table.add_row(escape(d.metric), _fmt(d.mean_a), _fmt(d.mean_b),
-                          format_difference(d.mean_diff, d.mean_diff_ci95),
-                          _fmt(d.p90_a), _fmt(d.p90_b), format_difference(d.p90_diff, d.p90_diff_ci95),
+            fmt, diff = (format_count, format_count_difference) if is_count(d.metric) else (_fmt,
+                                                                                           format_difference)
+            table.add_row(escape(d.metric), fmt(d.mean_a), fmt(d.mean_b),
+                          diff(d.mean_diff, d.mean_diff_ci95),
+                          fmt(d.p90_a), fmt(d.p90_b), diff(d.p90_diff, d.p90_diff_ci95),
                           f"{d.missing_a}/{d.missing_b}",
                           format_share_difference(d.done_diff, d.done_diff_ci95))
         out.print(table)
@@ -628,6 +646,7 @@ def _compared_objectives_table(pairs: list) -> Table:
             verdict = ("met" if o.met else "not met") + ("" if o.decided else " (undecided)")
             cells += [fmt(o.value) + ci, verdict]
         diff = (format_share_difference(pair.diff, pair.diff_ci95) if a.statistic == "share"
+                else format_count_difference(pair.diff, pair.diff_ci95) if _counts(a.metric)
                 else format_difference(pair.diff, pair.diff_ci95))
         table.add_row(escape(a.name), fmt(a.target), *cells, diff)
     return table

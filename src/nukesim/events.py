@@ -51,7 +51,10 @@ class Event(NamedTuple):
     """Task id (from 1): the task itself, the task that sent a message, or the task whose end
     started the call-out or gave the deploy order; 0 for none."""
     handler: int
-    """Index of the handler a task runs, among its organisation's handlers; -1 for none."""
+    """Index of the handler a task runs, among its organisation's handlers; -1 for none. With seats,
+    a vehicle's ``vehicle_ready`` and ``vehicle_departed`` records hold the members aboard here
+    (documented in :data:`EVENT_TYPES`): ``n`` already names the vehicle, and no record that
+    uses a handler is a vehicle's."""
     sender: str
     """Who sent the message (``accident`` for class changes)."""
     receiver: str
@@ -140,6 +143,9 @@ _SEATED = {"actor": "with seats: the member whose leaving (arrival) completed it
            "unit": "with seats: that member's unit", "n": "with seats: the vehicle carrying that member"}
 
 
+_ABOARD = "members aboard (not a handler: vehicle records have none; metrics `aboard`, `left_behind`)"
+
+
 def _types(*types: EventType) -> dict[str, EventType]:
     return {t.name: t for t in types}
 
@@ -205,10 +211,11 @@ EVENT_TYPES: dict[str, EventType] = _types(
               {**_TEAM, "kind": "why: `full`, `leave_after` or `leave_by`",
                "actor": "the member whose boarding closed it: the last aboard when full, the first aboard "
                         "at `leave_after`; empty when the vehicle's loading did, and at `leave_by`",
-               "unit": "that member's unit", "n": "vehicle number", "detail": "its base (with team.bases)"}),
-    EventType(VEHICLE_DEPARTED, "with seats: a vehicle leaves (closed, and ordered if an order is needed)",
-              {**_TEAM, "task": "the deploy task (0 if none was needed)", "n": "vehicle number",
+               "unit": "that member's unit", "handler": _ABOARD, "n": "vehicle number",
                "detail": "its base (with team.bases)"}),
+    EventType(VEHICLE_DEPARTED, "with seats: a vehicle leaves (closed, and ordered if an order is needed)",
+              {**_TEAM, "task": "the deploy task (0 if none was needed)", "handler": _ABOARD,
+               "n": "vehicle number", "detail": "its base (with team.bases)"}),
     EventType(VEHICLE_ON_SITE, "with seats: a vehicle arrives on site",
               {**_TEAM, "n": "vehicle number", "detail": "its base (with team.bases)"}),
     EventType(TEAM_READY, "the deploying units are ready and every vehicle loaded (not with seats)",
@@ -251,7 +258,8 @@ class EventLog:
     The engine can hand over part of a log unbuilt: ``more`` is then a function that returns the
     remaining records (the team's member and vehicle records), called the first time
     ``records`` is read. A run of replications reads only the metrics, and no metric needs those
-    records, so most of them are never built (see docs/performance.md).
+    records (but ``left_behind``, for a team with seats), so most of them are never built (see
+    docs/performance.md).
     """
 
     __slots__ = ("core", "_records", "_more", "scenario", "seed", "replication")

@@ -20,6 +20,8 @@ from .events import (
     CALLS_END,
     CLS,
     ENDED,
+    HANDLER,
+    MEMBER_ASSEMBLED,
     MESSAGE_RECEIVED,
     ORG,
     SENDER,
@@ -30,7 +32,10 @@ from .events import (
     TASK_STARTED,
     TEAM_DEPARTED,
     TEAM_ON_SITE,
+    UNIT,
     UNIT_READY,
+    VEHICLE_DEPARTED,
+    VEHICLE_READY,
     EventLog,
     N,
 )
@@ -38,6 +43,8 @@ from .scenario.metricdefs import metric_names
 from .scenario.models import Scenario
 
 NAN = float("nan")
+ABOARD = HANDLER
+"""Where a vehicle's ``vehicle_ready`` and ``vehicle_departed`` records hold the members aboard."""
 
 _EMPTY: dict[int, dict[str, float]] = {}
 """Per scenario (by id, while it lives): every metric name with NaN, copied for each replication
@@ -82,6 +89,33 @@ def _per_class(log: EventLog, scenario: Scenario, out: dict[str, float]) -> None
         out[f"notified:{org}@{cls}"] = t
         if cls in declared:
             out[f"since_declared:{org}@{cls}"] = t - declared[cls]
+
+
+def _seats(log: EventLog, scenario: Scenario, out: dict[str, float]) -> None:
+    """``aboard`` and ``left_behind``, for a team whose vehicles have seats.
+
+    A pass of its own, made only for such a team: it counts the deploying units' ``assembled``
+    records, which are member records (built on demand, not in ``log.core``), so other scenarios
+    never build them for their metrics.
+    """
+    team = scenario.team
+    deploying = set(team.units if team.deploy.units == "all" else team.deploy.units)
+    aboard = seated = assembled = 0
+    called = False
+    for r in log.records:
+        typ = r[1]
+        if typ == CALLOUT_STARTED:
+            called = True
+        elif typ == MEMBER_ASSEMBLED:
+            assembled += r[UNIT] in deploying
+        elif typ == VEHICLE_READY:
+            seated += r[ABOARD]
+        elif typ == VEHICLE_DEPARTED:
+            aboard += r[ABOARD]
+    if not called:  # nobody was called: nothing to count (missing, not a flattering 0)
+        return
+    out["aboard"] = float(aboard)
+    out["left_behind"] = float(assembled - seated)
 
 
 def _windowed(log: EventLog, scenario: Scenario, out: dict[str, float], a: float, b: float) -> None:
@@ -198,6 +232,8 @@ def compute_metrics(log: EventLog, scenario: Scenario) -> dict[str, float]:
         end = log.end
     if scenario.class_milestones:
         _per_class(log, scenario, out)
+    if "left_behind" in out:  # the scenario's names have it: a team with seats (metricdefs.has_seats)
+        _seats(log, scenario, out)
 
     for org, t in notified.items():
         out[f"notified:{org}"] = t

@@ -182,10 +182,10 @@ def format_timeline(log: EventLog, scenario: Scenario) -> list[Row]:
                    "leave_by": "the leave_by deadline"}[kind]
             whose = (f" (boarding of {e.actor})" if e.actor else
                      " (members waited for its loading)" if kind != "leave_by" else "")
-            row(t, e.detail or org, f"vehicle {e.n} ready to leave", why + whose)
+            row(t, e.detail or org, f"vehicle {e.n} ready to leave", f"{why}, {e.handler} aboard{whose}")
         elif typ == VEHICLE_DEPARTED:
             vehicle_left[e.n] = t
-            row(t, e.detail or org, f"vehicle {e.n} leaves for the site", "")
+            row(t, e.detail or org, f"vehicle {e.n} leaves for the site, {e.handler} aboard", "")
         elif typ == VEHICLE_ON_SITE:
             row(t, e.detail or org, f"vehicle {e.n} on site",
                 f"after {format_duration(t - vehicle_left.get(e.n, t))} in transit")

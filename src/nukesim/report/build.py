@@ -16,8 +16,8 @@ import numpy as np
 
 from .. import attribution
 from ..graph import analyse
-from ..scenario.durations import format_duration, format_time_value, objective_format
-from ..scenario.metricdefs import is_time_to_event
+from ..scenario.durations import format_count, format_duration, format_time_value, objective_format
+from ..scenario.metricdefs import is_count, is_time_to_event
 from . import figures
 from .data import RunData
 from .gantt import gantt
@@ -54,10 +54,20 @@ class RunView:
 
 
 def fmt(metric: str, value: float | None) -> str:
-    """A summary.json number as the CLI shows it: a duration, or a share for utilisation."""
+    """A summary.json number as the CLI shows it: a duration, a share for utilisation, or a count
+    of people (``left_behind``)."""
     if value is not None and not is_time_to_event(metric) and metric.startswith("utilization:"):
         return "—" if math.isnan(value) else f"{value:.3f}"
+    if _counts(metric):
+        return format_count(value)
     return format_time_value(value)
+
+
+def _counts(metric: str) -> bool:
+    try:
+        return is_count(metric)
+    except KeyError:  # a summary written by another version: shown as before
+        return False
 
 
 def provenance_rows(run: RunData) -> list[tuple[str, str]]:
@@ -88,7 +98,7 @@ def objective_rows(summary: dict) -> list[dict]:
     for o in summary.get("objectives", []):
         share = o["statistic"] == "share"
         # a time statistic is null in summary.json when it lies beyond the horizon (censored)
-        shown = objective_format(o["statistic"], o["target"], [o["value"]])
+        shown = objective_format(o["statistic"], o["target"], [o["value"]], count=_counts(o["metric"]))
         show = shown if share else (lambda v, f=shown: "missing" if v is None else f(v))
         ci = o.get("ci95")
         verdict = "undecided" if not o.get("decided", True) else ("met" if o["met"] else "not met")

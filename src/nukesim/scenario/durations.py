@@ -115,6 +115,26 @@ def format_time_value(minutes: float | None) -> str:
     return "missing" if minutes == float("inf") else format_duration(minutes)
 
 
+def format_count(value: float | None) -> str:
+    """A count of people in a summary or a table: ``3``, or ``2.4`` for a mean; ``—`` when there is
+    none (and ``missing`` for a censored percentile, as for times)."""
+    if value is None or value != value:
+        return "—"
+    if value == float("inf"):
+        return "missing"
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
+
+
+def format_count_difference(value: float | None, ci: Sequence[float | None] | None = None) -> str:
+    """A difference of counts with its interval: ``-1.50 [-2.10, -0.90]``; ``—`` when there is none."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    text = f"{value:+.2f}"
+    if ci is not None and all(c is not None and c == c for c in ci):
+        text += " [" + ", ".join("±∞" if not math.isfinite(c) else f"{c:+.2f}" for c in ci) + "]"
+    return text
+
+
 def format_difference(value: float | None, ci: Sequence[float | None] | None = None) -> str:
     """A difference of durations with its interval: ``-8.5m [-9.7m, -7.3m]``; an interval side
     that is unbounded is ``±∞``. ``—`` when there is no finite difference (a statistic beyond the
@@ -142,12 +162,15 @@ def share_value(value: object) -> object:
     return value
 
 
-def objective_format(statistic: str, target: float, values: Iterable[float | None]
+def objective_format(statistic: str, target: float, values: Iterable[float | None], *, count: bool = False
                      ) -> Callable[[float | None], str]:
     """How to show an objective's target, values and interval bounds (in one variant or more):
     a share in per cent, a time as :func:`format_time_value` does — finer (a hundredth of a
     minute, a thousandth of a per cent) when a value would read as the target but is not it, so
-    that "2h00m, not met" never appears (120.4 min shows as 2h00.40m)."""
+    that "2h00m, not met" never appears (120.4 min shows as 2h00.40m); a ``count`` of people as
+    :func:`format_count` does (it never reads as its target unless it is it)."""
+    if count and statistic != "share":
+        return format_count
     if statistic == "share":
         def usual(v: float | None) -> str:
             return "—" if v is None or not math.isfinite(v) else f"{100 * v:.1f}%"

@@ -11,6 +11,11 @@ Kinds:
   before the run ended (a censored observation, not zero).
 - ``level``: minutes averaged over what happened; missing when there was nothing to average.
 - ``share``: a fraction between 0 and 1; missing when there was nothing to measure.
+- ``count``: a number of people (members); missing when there was nobody to count (no call-out).
+
+A family may exist only for some scenarios (``base_on_site:<base>`` with bases, the per-class
+metrics with ``class_milestones``, ``aboard`` and ``left_behind`` with seats): a scenario without
+it has no such column, so nothing it prints changes.
 
 A *milestone* is a time to an event along the chain the attribution explains (``nukesim explain``).
 """
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
 TIME_TO_EVENT = "time_to_event"
 LEVEL = "level"
 SHARE = "share"
+COUNT = "count"
 
 
 @dataclass(frozen=True)
@@ -35,13 +41,15 @@ class MetricDef:
     pattern: str
     """The name, or ``prefix:<organisation>`` / ``prefix:<unit>`` for one metric per each."""
     kind: str
-    """``time_to_event``, ``level`` or ``share``."""
+    """``time_to_event``, ``level``, ``share`` or ``count``."""
     unit: str
-    """``minutes`` or ``share``."""
+    """``minutes``, ``share`` or ``members``."""
     milestone: bool
     """A time to an event whose critical path the attribution explains."""
     computed: str
     """How it is computed from the event log (docs/engine.md shows this table)."""
+    seats: bool = False
+    """Defined only for a team whose vehicles have ``seats``."""
 
     @property
     def prefix(self) -> str:
@@ -67,6 +75,14 @@ METRICS: tuple[MetricDef, ...] = (
               "the latest `unit_ready:<unit>`; missing if any unit is"),
     MetricDef("team_departed", TIME_TO_EVENT, "minutes", True, "the `departed` record"),
     MetricDef("team_on_site", TIME_TO_EVENT, "minutes", True, "the `on_site` record"),
+    MetricDef("aboard", COUNT, "members", False,
+              "with seats: members of the deploying units on their way — the members aboard (`handler`) "
+              "of every `vehicle_departed` record; missing without a call-out", seats=True),
+    MetricDef("left_behind", COUNT, "members", False,
+              "with seats: members of the deploying units who assembled (`assembled`) but were aboard no "
+              "vehicle whose doors closed (`vehicle_ready`) before the run ended — no seat left, or "
+              "their vehicle still waiting for more; 0 when everyone who came got a seat; missing without a "
+              "call-out", seats=True),
     MetricDef("notified:<organisation>", TIME_TO_EVENT, "minutes", True,
               "the first `received` at the organisation"),
     MetricDef("wait:<organisation>", LEVEL, "minutes", False,
@@ -111,6 +127,11 @@ def is_time_to_event(metric: str) -> bool:
     return metric_def(metric).kind == TIME_TO_EVENT
 
 
+def is_count(metric: str) -> bool:
+    """True for metrics that count people (printed as numbers; an objective's target is a number)."""
+    return metric_def(metric).kind == COUNT
+
+
 def is_share(metric: str) -> bool:
     """True for metrics that are a fraction (printed as such, not as a duration)."""
     return metric_def(metric).kind == SHARE
@@ -126,7 +147,10 @@ def metric_names(scenario: Scenario) -> list[str]:
     names: list[str] = []
     orgs = scenario.class_milestones
     classes = declared_classes(scenario) if orgs else []
+    seated = has_seats(scenario)
     for m in METRICS:
+        if m.seats and not seated:
+            continue
         if m.per == "organisation":
             names += [f"{m.prefix}:{org}" for org in scenario.organisations]
         elif m.per == "unit":
@@ -140,6 +164,12 @@ def metric_names(scenario: Scenario) -> list[str]:
         else:
             names.append(m.pattern)
     return names
+
+
+def has_seats(scenario: Scenario) -> bool:
+    """Whether the team's vehicles (or any base's) have ``seats``: the metrics marked ``seats``."""
+    team = scenario.team
+    return any(v.seats is not None for v in (team.vehicles, *(b.vehicles for b in team.bases.values())))
 
 
 def declared_classes(scenario: Scenario) -> list[str]:

@@ -597,6 +597,16 @@ class Team(Model):
 # --- outcomes -----------------------------------------------------------------------------------
 
 
+def _counts(metric: object) -> bool:
+    """Whether an objective's metric counts people (its target is a number, not a duration)."""
+    from .metricdefs import is_count
+
+    try:
+        return isinstance(metric, str) and is_count(metric)
+    except KeyError:  # an unknown metric: check_references names it
+        return False
+
+
 class Objective(Model):
     """A target on a metric: ``p90`` of ``team_mobilized`` within ``12h``; or a share of runs."""
 
@@ -604,9 +614,11 @@ class Objective(Model):
     metric: str
     statistic: Literal["mean", "p50", "p90", "p95", "max", "share"]
     target: Real
-    """A duration for time statistics (met when at most the target); a fraction for ``share``."""
+    """A duration for time statistics (met when at most the target); a number of members for a
+    metric that counts them (``left_behind``); a fraction for ``share``."""
     within: Duration | None = None
-    """``share`` only: count a run as done if the metric happened within this time."""
+    """``share`` only: count a run as done if the metric happened within this time (for a count:
+    if it was at most this many)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -617,6 +629,13 @@ class Objective(Model):
         target = data["target"]
         if data.get("statistic") == "share":
             data["target"] = share_value(target)
+            if _counts(data.get("metric")) and isinstance(data.get("within"), str):
+                raise ValueError(f"{data['metric']} counts members: 'within' is a number of members, "
+                                 f"not {data['within']!r}")
+        elif _counts(data.get("metric")):
+            if isinstance(target, bool) or not isinstance(target, (int, float)) or target < 0:
+                raise ValueError(f"{data['metric']} counts members: the target is a number of members, "
+                                 f"not {target!r}")
         else:
             from .durations import parse_duration
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .metricdefs import metric_names
+from .metricdefs import METRICS, metric_names
 from .models import ACCIDENT, BACKGROUND, CLASS_CHANGE, MAX_BACKGROUND, MAX_NAME, ORDER_KINDS, Scenario
 from .problems import Problem, unknown
 
@@ -122,6 +122,10 @@ def check_references(s: Scenario) -> Iterator[Problem]:
             if "@" in rest and who in s.organisations and who not in s.class_milestones:
                 yield Problem(("objectives", i, "metric"),
                               f"per-class metric {obj.metric!r} needs '{who}' in class_milestones")
+            elif any(m.seats and m.pattern == obj.metric for m in METRICS):
+                yield Problem(("objectives", i, "metric"),
+                              f"metric {obj.metric!r} counts seats: it needs vehicles with seats "
+                              f"(team.vehicles.seats)")
             else:
                 yield Problem(("objectives", i, "metric"), unknown("metric", obj.metric, metrics))
     for name, o in s.organisations.items():

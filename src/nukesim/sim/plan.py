@@ -19,6 +19,7 @@ import numpy as np
 from ..scenario.calendar import period_changes, staff_schedule
 from ..scenario.dispatch import HandlerPlan, handler_plans
 from ..scenario.distributions import Fixed
+from ..scenario.metricdefs import has_seats
 from ..scenario.models import PERIODS, Scenario, Team
 
 __all__ = ["HandlerPlan", "Plan", "plan_for"]
@@ -276,7 +277,7 @@ def _team(s: Scenario) -> TeamPlan:
         convoy=team.departure == "convoy",
         travel_slowdown_array=None if travel_slowdown == slowdown else _frozen(
             np.asarray(travel_slowdown, dtype=float).reshape(len(groups), len(PERIODS))),
-        seated=any(v.seats is not None for v in (team.vehicles, *(b.vehicles for b in team.bases.values()))),
+        seated=has_seats(s),
     )
 
 

@@ -53,7 +53,7 @@ class CallOutResult:
     """What a call-out started at ``start`` leads to: unit ready times, and member records.
 
     The member records (several hundred tuples) are built only when first asked for: a run of
-    replications computes metrics, which never read them.
+    replications computes metrics, which never read them (but a team with seats, for ``left_behind``).
     """
 
     __slots__ = ("ready", "completed_by", "assembled", "_records", "_build", "_dropped")
@@ -719,8 +719,8 @@ class TeamMobilisation:
         self.aboard.update(b.aboard)
         actor = tp.member_ids[b.actor] if b.actor >= 0 else ""
         unit = tp.units[tp.unit_of[b.actor]] if b.actor >= 0 else ""
-        world.record((world.env.now, VEHICLE_READY, tp.organisation, b.why, self.cls, 0, 0, -1, "", "", "",
-                      actor, unit, b.number, b.base))
+        world.record((world.env.now, VEHICLE_READY, tp.organisation, b.why, self.cls, 0, 0, len(b.aboard), "",
+                      "", "", actor, unit, b.number, b.base))
         self.waiting.append(b)
         self._depart_vehicles()
 
@@ -753,8 +753,8 @@ class TeamMobilisation:
         tp, world = self.plan, self.world
         now = world.env.now
         task = self.deploy_task if self.order_needed else 0
-        world.record((now, VEHICLE_DEPARTED, tp.organisation, "", self.cls, 0, task, -1, "", "", "", "", "",
-                      b.number, b.base))
+        world.record((now, VEHICLE_DEPARTED, tp.organisation, "", self.cls, 0, task, len(b.aboard), "", "",
+                      "", "", "", b.number, b.base))
         self._milestone(self.left, b, BASE_DEPARTED, TEAM_DEPARTED, task)
         offset = next(o for base, o, _ in self._base_vehicles() if base.name == b.base)
         transit = self.seat_transit[b.base][b.number - offset - 1]

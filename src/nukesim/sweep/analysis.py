@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from ..runner import Replications
-from ..scenario.durations import format_difference, format_time_value
-from ..scenario.metricdefs import is_time_to_event
+from ..scenario.durations import format_count, format_count_difference, format_difference, format_time_value
+from ..scenario.metricdefs import is_count, is_time_to_event
 from ..stats import MetricSummary, ObjectiveResult, evaluate_objective, summarise
 from .execute import SweepResult
 
@@ -323,6 +323,11 @@ def chosen_box(doc: dict) -> dict | None:
 _fmt = format_time_value
 
 
+def _value_format(metric: str):
+    """How a value of ``metric`` reads: a count of people as a number, anything else as a time."""
+    return format_count if is_count(metric) else _fmt
+
+
 def print_analysis(console, a: Analysis, limit: int = 30) -> None:
     from rich.table import Table
 
@@ -335,14 +340,15 @@ def print_analysis(console, a: Analysis, limit: int = 30) -> None:
         table.add_column(f)
     for name in ("n", f"{metric} mean", "95% CI", "missing", "objectives met/not/undecided"):
         table.add_column(name, justify="right")
+    value = _value_format(metric)
     for p in a.points[:limit]:
         m = p.metrics[metric]
-        ci = "—" if m.ci95 is None else f"{_fmt(m.ci95[0])} – {_fmt(m.ci95[1])}"
+        ci = "—" if m.ci95 is None else f"{value(m.ci95[0])} – {value(m.ci95[1])}"
         counts = [sum(verdict(o) == v for o in p.objectives) for v in ("met", "not met", "undecided")]
         table.add_row(
             *(_short(p.values[f]) for f in a.factors),
             str(p.replications),
-            _fmt(m.mean),
+            value(m.mean),
             ci,
             str(m.missing),
             "/".join(map(str, counts)),
@@ -354,7 +360,7 @@ def print_analysis(console, a: Analysis, limit: int = 30) -> None:
         fmt = (
             (lambda v: "—" if v is None else f"{100 * v:.1f}%")
             if bw["statistic"] == "share"
-            else (lambda v: "not reached (censored)" if v is None else _fmt(v))
+            else (lambda v, m=bw["metric"]: "not reached (censored)" if v is None else _value_format(m)(v))
         )
         console.print(
             f"{bw['objective']}: met at {bw['met']}, not met at {bw['not met']}, undecided at "
@@ -403,7 +409,8 @@ def _effects_table(a: Analysis):
     for c in ("factor", "value", "base", "metric", "difference (95% CI)", "missing base/point"):
         t.add_column(c)
     for r in a.oat:
-        diff = format_difference(r["mean_diff"], (r["ci_low"], r["ci_high"]))
+        diff = (format_count_difference if is_count(r["metric"]) else format_difference)(
+            r["mean_diff"], (r["ci_low"], r["ci_high"]))
         t.add_row(
             r["factor"],
             _short(r["value"]),
