@@ -154,6 +154,27 @@ def test_sweep_file_fields_are_checked_with_their_place(tmp_path):
     assert lines[1] == f"{path}:6:14: replicatons: unknown field 'replicatons'; did you mean 'replications'?"
 
 
+def test_discovery_without_its_optional_package_is_refused_at_its_line_before_any_run(tmp_path, monkeypatch):
+    import importlib.util
+
+    text = """
+        factors:
+          - {name: a, path: team.vehicles.count, values: [1, 2]}
+        discovery:
+          - {metric: team_on_site, within: 3h}
+        """
+    assert load_sweep_file(sweep_file(tmp_path, text)).sweep.discovery  # installed here (the test extra)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ema_workbench" else real(name, *a))
+    path = sweep_file(tmp_path, text)
+    with pytest.raises(ScenarioError) as exc:
+        load_sweep_file(path)
+    assert str(exc.value).startswith(f"{path}:6:3: discovery: PRIM scenario discovery needs the optional "
+                                     "package ema_workbench")
+    assert "pip install 'nukesim[discovery]'" in str(exc.value)
+
+
 def test_a_base_override_problem_is_located_in_the_set_block(tmp_path):
     path = sweep_file(tmp_path, """
         set:

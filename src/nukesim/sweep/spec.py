@@ -9,6 +9,7 @@ weekday, date); their values are a list or a range. See docs/sweeps.md.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
@@ -217,4 +218,15 @@ def load_sweep_file(path: str | FsPath) -> SweepFile:
     sweep, problems = validate(Sweep, data)
     if sweep is None:
         raise ScenarioError(source.located(problems))
+    if sweep.discovery and not discovery_installed():  # say so before a single point runs
+        raise ScenarioError(source.located([Problem(("discovery",), DISCOVERY_MISSING)]))
     return SweepFile(path, sweep, source, text)
+
+
+DISCOVERY_MISSING = ("PRIM scenario discovery needs the optional package ema_workbench, which is not "
+                     "installed: pip install 'nukesim[discovery]' (or remove 'discovery:')")
+
+
+def discovery_installed() -> bool:
+    """Whether EMA Workbench (PRIM, an optional dependency) can be imported."""
+    return importlib.util.find_spec("ema_workbench") is not None
