@@ -127,24 +127,27 @@ def format_count(value: float | None) -> str:
 
 def format_count_difference(value: float | None, ci: Sequence[float | None] | None = None) -> str:
     """A difference of counts with its interval: ``-1.50 [-2.10, -0.90]``; ``—`` when there is none."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    text = f"{value:+.2f}"
-    if ci is not None and all(c is not None and c == c for c in ci):
-        text += " [" + ", ".join("±∞" if not math.isfinite(c) else f"{c:+.2f}" for c in ci) + "]"
-    return text
+    return _with_interval(value, ci, lambda v: f"{v:+.2f}",
+                          lambda c: "±∞" if not math.isfinite(c) else f"{c:+.2f}")
 
 
 def format_difference(value: float | None, ci: Sequence[float | None] | None = None) -> str:
     """A difference of durations with its interval: ``-8.5m [-9.7m, -7.3m]``; an interval side
     that is unbounded is ``±∞``. ``—`` when there is no finite difference (a statistic beyond the
     horizon in a variant); no interval when a bound is unknown (NaN, or None as JSON writes it)."""
+    return _with_interval(value, ci, lambda v: format_duration(v, signed=True),
+                          lambda c: format_duration(c, signed=True))
+
+
+def _with_interval(value: float | None, ci: Sequence[float | None] | None, show: Callable[[float], str],
+                   bound: Callable[[float], str], finite_bounds: bool = False) -> str:
+    """The shape every shown difference has: ``value [low, high]``, ``—`` without a finite value,
+    and no interval when a bound is unknown (None or NaN; or, with ``finite_bounds``, unbounded)."""
     if value is None or not math.isfinite(value):
         return "—"
-    text = format_duration(value, signed=True)
-    if ci is not None and all(c is not None and c == c for c in ci):
-        text += f" [{format_duration(ci[0], signed=True)}, {format_duration(ci[1], signed=True)}]"
-    return text
+    if ci is not None and all(c is not None and (math.isfinite(c) if finite_bounds else c == c) for c in ci):
+        return f"{show(value)} [{bound(ci[0])}, {bound(ci[1])}]"
+    return show(value)
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
@@ -189,9 +192,5 @@ def objective_format(statistic: str, target: float, values: Iterable[float | Non
 def format_share_difference(value: float | None, ci: Sequence[float | None] | None = None) -> str:
     """A difference of shares in percentage points: ``+4.5% [+2.1, +6.9]`` (the interval's
     bounds in points too); ``—`` when there is none."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    text = f"{100 * value:+.1f}%"
-    if ci is not None and all(c is not None and math.isfinite(c) for c in ci):
-        text += f" [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]"
-    return text
+    return _with_interval(value, ci, lambda v: f"{100 * v:+.1f}%", lambda c: f"{100 * c:+.1f}",
+                          finite_bounds=True)
