@@ -545,8 +545,7 @@ class World:
         needs one of the sender's staff, and waits for a free person (accident work, in turn)."""
         sender, _, kind, cls, ref, _, _ = message
         org = self.orgs[sender]
-        self._tasks += 1
-        call = _Recall(org, message, why, self._tasks)
+        call = _Recall(org, message, why, self.next_task_id())
         self.record((self.env.now, TASK_QUEUED, sender, kind, cls, ref, call.task, -1, "", "", "", "", "",
                      0, ""))
         org.staff.take(ACCIDENT_WORK, call)
