@@ -240,13 +240,20 @@ def clock(start: datetime) -> Callable[[float], str]:
 
 def write_xes(target: str | os.PathLike | IO[str], logs: Iterable[EventLog], scenario: Scenario) -> None:
     """The logs as one XES document: one trace per replication, one event per record."""
+    _write_stream(_XesStream, target, logs, scenario)
+
+
+def _write_stream(kind, target: str | os.PathLike | IO[str], logs: Iterable[EventLog],
+                  scenario: Scenario) -> None:
+    """Every log through one streaming writer (``_XesStream``, ``_OcelStream``) into ``target``
+    (a path, opened and closed here, or an open file, left open)."""
     fh = _open(Path(target)) if isinstance(target, (str, os.PathLike)) else target
-    xes = _XesStream(fh, scenario, own=fh is not target)
+    out = kind(fh, scenario, own=fh is not target)
     try:
         for log in logs:
-            xes.add(log)
+            out.add(log)
     finally:
-        xes.close()
+        out.close()
 
 
 def _attribute(parent: ET.Element, tag: str, key: str, value: object) -> None:
@@ -500,13 +507,7 @@ def _ocel_events(log: EventLog, scenario: Scenario, at: Callable[[float], str]) 
 
 def write_ocel(target: str | os.PathLike | IO[str], logs: Iterable[EventLog], scenario: Scenario) -> None:
     """The logs as one OCEL 2.0 JSON document (the standard's JSON format, as pm4py reads it)."""
-    fh = _open(Path(target)) if isinstance(target, (str, os.PathLike)) else target
-    ocel = _OcelStream(fh, scenario, own=fh is not target)
-    try:
-        for log in logs:
-            ocel.add(log)
-    finally:
-        ocel.close()
+    _write_stream(_OcelStream, target, logs, scenario)
 
 
 _SPOOL = 16 * 2**20
